@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from claims.filters import claim_filter_by_key
+from claims.models import Affiliate, Claim, ClaimEvidence, Incident, Service
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "company_name", "occurred_at", "reference_prefix", "is_open"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Affiliate)
+class AffiliateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "contact_email", "contact_phone"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "incident", "affiliate", "outage_started_at", "outage_ended_at", "outage_hours"]
+    list_filter = ["incident", "affiliate"]
+    list_select_related = ["incident", "affiliate"]
+    search_fields = ["code", "name"]
+
+
+class ClaimEvidenceInline(admin.TabularInline):
+    model = ClaimEvidence
+    extra = 0
+    fields = ["original_name", "content_type", "size", "sha256", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["reference", "received_at", "service", "claimant_kind", "status", "category", "subtype",
+                    "operator", "claimed_amount", "duplicate_of", "assigned_to"]
+    list_filter = ["status", "category", "operator", "claimant_kind", "subtype", "channel", "incident"]
+    list_select_related = ["service", "duplicate_of", "assigned_to"]
+    search_fields = ["reference"]
+    search_help_text = "접수번호, 전화번호 또는 사업자등록번호 (정확히 일치)"
+    show_full_result_count = False
+    list_per_page = 50
+    raw_id_fields = ["assigned_to"]
+    readonly_fields = ["reference", "incident", "service", "claimant", "claimant_kind", "paid", "claimed_amount",
+                       "description", "channel", "received_at", "status", "operator", "affiliate", "category",
+                       "triage_rule", "duplicate_of", "consent_privacy", "consent_share_contact", "external_id",
+                       "submission_id", "created_at", "updated_at"]
+    fields = readonly_fields[:3] + ["subtype", "assigned_to"] + readonly_fields[3:]
+    inlines = [ClaimEvidenceInline]
+    date_hierarchy = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):  # type: ignore[no-untyped-def]
+        if not search_term:
+            return queryset, False
+        return claim_filter_by_key(queryset, search_term), False

@@ -1,0 +1,100 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from claims.intake import DESCRIPTION_MAX
+from claims.models import Claim, ClaimEvidence, Claimant
+from core.masking import mask_email, mask_name, mask_phone
+
+
+class StrictFieldsMixin:
+    """Refuse keys the serializer does not declare, so `status` or `category` cannot be slipped in."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            declared = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
+            unknown = sorted(set(data) - declared)
+            if unknown:
+                raise serializers.ValidationError({key: ["알 수 없거나 설정할 수 없는 필드입니다."] for key in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class ClaimantInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Claimant.Kind.choices)
+    name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20)
+    business_no = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class ClaimSubmitSerializer(StrictFieldsMixin, serializers.Serializer):
+    incident = serializers.SlugField(required=False, help_text="장애 코드. 생략하면 접수 중인 장애")
+    claimant = ClaimantInputSerializer()
+    service = serializers.SlugField(help_text="서비스 코드 (예: kakaotalk)")
+    paid = serializers.BooleanField(help_text="이 서비스에 요금을 냈는지")
+    claimed_amount = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10**13)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX, default="")
+    consent_privacy = serializers.BooleanField()
+    consent_share_contact = serializers.BooleanField(required=False, default=False)
+    submission_id = serializers.CharField(required=False, max_length=64, help_text="재시도 시 같은 값을 보내면 한 건만 접수")
+
+
+class ClaimSubmitResponseSerializer(serializers.ModelSerializer):
+    incident = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    affiliate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["reference", "status", "category", "subtype", "operator", "affiliate", "incident", "service",
+                  "received_at"]
+        read_only_fields = fields
+
+
+class ClaimantMaskedSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claimant
+        fields = ["kind", "name", "phone", "email"]
+
+    def get_name(self, obj: Claimant) -> str:
+        return mask_name(obj.name)
+
+    def get_phone(self, obj: Claimant) -> str:
+        return mask_phone(obj.phone)
+
+    def get_email(self, obj: Claimant) -> str:
+        return mask_email(obj.email)
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    incident = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    affiliate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    claimant = ClaimantMaskedSerializer(read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "reference", "incident", "service", "claimant", "paid", "claimed_amount", "description", "channel",
+            "received_at", "status", "operator", "affiliate", "category", "subtype", "triage_rule", "duplicate_of",
+            "assigned_to", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ClaimEvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimEvidence
+        fields = ["id", "original_name", "content_type", "size", "sha256", "created_at"]
+        read_only_fields = fields
+
+
+class CountShareSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    share = serializers.FloatField()

@@ -1,0 +1,52 @@
+import re
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from claims.models import Claim
+from core.validators import normalize_business_no, normalize_phone
+
+_REFERENCE = re.compile(r"^[A-Z0-9]+-[A-Z0-9-]*\d{7}$")
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    """Shared by the API list, the selectors and the admin. Personal data is matched exactly, never by LIKE."""
+
+    status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices)
+    category = django_filters.MultipleChoiceFilter(choices=Claim.Category.choices)
+    operator = django_filters.ChoiceFilter(choices=Claim.Operator.choices)
+    claimant_kind = django_filters.ChoiceFilter(choices=Claim.claimant_kind.field.choices)
+    service = django_filters.CharFilter(field_name="service__code")
+    incident = django_filters.CharFilter(field_name="incident__code")
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    q = django_filters.CharFilter(method="filter_exact_key", label="접수번호·전화번호·사업자번호 (정확히 일치)")
+
+    class Meta:
+        model = Claim
+        fields = ["status", "category", "operator", "claimant_kind", "service", "incident", "assigned_to"]
+
+    def filter_exact_key(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return claim_filter_by_key(queryset, value)
+
+
+def claim_filter_by_key(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim]:
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    if _REFERENCE.match(value.upper()):
+        return queryset.filter(reference=value.upper())
+    match = Q()
+    try:
+        match |= Q(claimant__phone=normalize_phone(value))
+    except ValidationError:
+        pass
+    try:
+        match |= Q(claimant__business_no=normalize_business_no(value))
+    except ValidationError:
+        pass
+    if not match:
+        return queryset.none()
+    return queryset.filter(match)

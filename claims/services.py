@@ -1,0 +1,206 @@
+"""Writes for claims intake. Every channel (API, public form, import, admin) ends up here."""
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims.intake import claim_text_clean, claimant_clean
+from claims.models import Claim, ClaimEvidence, Claimant, Incident, Service
+from claims.triage import triage
+from notifications.services import notify
+
+EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def incident_reserve_references(*, incident_id: int, count: int) -> list[str]:
+    """Reserve `count` consecutive references (`PGY-2022-0104231`) under a row lock."""
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().only("reference_prefix", "next_reference_no").get(
+            pk=incident_id
+        )
+        first = incident.next_reference_no
+        Incident.objects.filter(pk=incident_id).update(next_reference_no=F("next_reference_no") + count)
+    return [f"{incident.reference_prefix}-{number:07d}" for number in range(first, first + count)]
+
+
+def claim_find_probable_duplicate(*, incident_id: int, service_id: int, phone: str, business_no: str) -> Claim | None:
+    """The earliest claim on the same service of the same incident from the same phone or business."""
+    match = Q(claimant__phone=phone)
+    if business_no:
+        match |= Q(claimant__business_no=business_no)
+    return (
+        Claim.objects.filter(match, incident_id=incident_id, service_id=service_id, duplicate_of__isnull=True)
+        .order_by("id")
+        .only("id", "reference")
+        .first()
+    )
+
+
+def evidence_validate(*, files: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Check count, size and real type (from the bytes, not the name). Returns (file, mime) pairs."""
+    files = list(files)
+    limits = settings.REDRESS
+    if len(files) > limits["EVIDENCE_MAX_FILES"]:
+        raise ValidationError({"evidence": [f"증빙 파일은 {limits['EVIDENCE_MAX_FILES']}개까지 올릴 수 있습니다."]})
+    checked = []
+    for upload in files:
+        if upload.size is not None and upload.size > limits["EVIDENCE_MAX_BYTES"]:
+            raise ValidationError({"evidence": [f"{upload.name}: 파일 하나는 10MB 이하여야 합니다."]})
+        head = upload.read(2048)
+        upload.seek(0)
+        kind = filetype.guess(head)
+        if kind is None or kind.mime not in EVIDENCE_TYPES:
+            raise ValidationError({"evidence": [f"{upload.name}: PDF, JPEG, PNG 파일만 올릴 수 있습니다."]})
+        checked.append((upload, kind.mime))
+    return checked
+
+
+def _evidence_attach(*, claim: Claim, files: list[tuple[UploadedFile, str]]) -> None:
+    for upload, mime in files:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        evidence = ClaimEvidence(
+            claim=claim,
+            original_name=(upload.name or "evidence")[:255],
+            content_type=mime,
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+        )
+        evidence.file.save(f"{claim.reference}.{EVIDENCE_TYPES[mime]}", upload, save=False)
+        evidence.save()
+
+
+def claim_submit(
+    *,
+    incident: Incident,
+    service: Service,
+    claimant: dict[str, Any],
+    paid: bool,
+    claimed_amount: Any,
+    description: Any,
+    channel: str,
+    consent_privacy: bool,
+    consent_share_contact: bool = False,
+    received_at: datetime | None = None,
+    submission_id: str | None = None,
+    evidence: Iterable[UploadedFile] = (),
+) -> tuple[Claim, bool]:
+    """File one claim: clean, triage, flag a probable duplicate, store, and tell the claimant.
+
+    Returns (claim, created). A repeated `submission_id` returns the first claim and created=False.
+    """
+    if submission_id:
+        existing = Claim.objects.filter(incident=incident, submission_id=submission_id).first()
+        if existing is not None:
+            return existing, False
+
+    errors: dict[str, Any] = {}
+    if not consent_privacy:
+        errors["consent_privacy"] = ["개인정보 수집·이용에 동의해야 접수할 수 있습니다."]
+    if service.incident_id != incident.pk:
+        errors["service"] = ["이 장애의 서비스가 아닙니다."]
+    if not incident.is_open:
+        errors["incident"] = ["접수가 마감된 장애입니다."]
+    cleaned_claimant: dict[str, str] = {}
+    cleaned_text: dict[str, Any] = {}
+    try:
+        cleaned_claimant = claimant_clean(**claimant)
+    except ValidationError as exc:
+        errors.update({f"claimant.{field}": messages for field, messages in exc.message_dict.items()})
+    try:
+        cleaned_text = claim_text_clean(description=description, claimed_amount=claimed_amount)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    checked_files: list[tuple[UploadedFile, str]] = []
+    try:
+        checked_files = evidence_validate(files=evidence)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    decision = triage(
+        service_affiliate_id=service.affiliate_id,
+        paid=paid,
+        claimed_amount=cleaned_text["claimed_amount"],
+        description=cleaned_text["description"],
+    )
+    # Reserved in its own short transaction so the incident row is not locked while files are written;
+    # a failed submission leaves a gap in the numbering, never a reused reference.
+    reference = incident_reserve_references(incident_id=incident.pk, count=1)[0]
+    try:
+        with transaction.atomic():
+            person = Claimant.objects.create(**cleaned_claimant)
+            claim = Claim.objects.create(
+                reference=reference,
+                incident=incident,
+                service=service,
+                claimant=person,
+                claimant_kind=person.kind,
+                paid=paid,
+                claimed_amount=cleaned_text["claimed_amount"],
+                description=cleaned_text["description"],
+                channel=channel,
+                received_at=received_at or timezone.now(),
+                consent_privacy=consent_privacy,
+                consent_share_contact=consent_share_contact,
+                operator=decision.operator,
+                affiliate_id=decision.affiliate_id,
+                category=decision.category,
+                subtype=decision.subtype,
+                triage_rule=decision.rule,
+                duplicate_of=claim_find_probable_duplicate(
+                    incident_id=incident.pk,
+                    service_id=service.pk,
+                    phone=person.phone,
+                    business_no=person.business_no,
+                ),
+                submission_id=submission_id or None,
+            )
+            _evidence_attach(claim=claim, files=checked_files)
+            claim_received_notify(claim=claim)
+    except IntegrityError:
+        # Two concurrent requests with one submission_id: the loser returns the winner's claim.
+        if submission_id:
+            existing = Claim.objects.filter(incident=incident, submission_id=submission_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return claim, True
+
+
+def claim_received_notify(*, claim: Claim) -> None:
+    notify(
+        event="claim_received",
+        claimant=claim.claimant,
+        key=f"claim:{claim.pk}:received",
+        context={
+            "reference": claim.reference,
+            "name": claim.claimant.name,
+            "service": claim.service.name,
+            "status_url": f"{settings.REDRESS['PUBLIC_BASE_URL']}/claims/status/",
+        },
+        claim=claim,
+    )
+
+
+def claim_set_subtype(*, claim: Claim, subtype: str, actor: Any) -> Claim:
+    """An agent corrects the guessed subtype of a non-monetary report."""
+    if claim.category != Claim.Category.NON_MONETARY:
+        raise ValidationError({"subtype": ["비금전 신고에만 세부유형이 있습니다."]})
+    if subtype not in Claim.Subtype.values:
+        raise ValidationError({"subtype": ["알 수 없는 세부유형입니다."]})
+    claim.subtype = subtype
+    claim.save(update_fields=["subtype", "updated_at"])
+    return claim

@@ -1,0 +1,68 @@
+"""Public pages for claimants: the claim form and the status lookup."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from claims import selectors, services
+from claims.forms import ClaimForm, ClaimStatusForm
+from claims.models import Claim
+
+# Service errors about the claimant arrive as {"claimant": {"phone": [...]}}; the form's fields are flat.
+_FORM_FIELDS = set(ClaimForm.base_fields)
+
+
+def _add_service_errors(form: ClaimForm, errors: dict) -> None:
+    for key, messages in errors.items():
+        field = key.rpartition(".")[2]
+        form.add_error(field if field in _FORM_FIELDS else None, messages)
+
+
+@require_http_methods(["GET", "POST"])
+def claim_new(request: HttpRequest) -> HttpResponse:
+    incident = selectors.incident_get_default()
+    if incident is None:
+        return render(request, "claims/closed.html", status=503)
+    form = ClaimForm(request.POST or None, request.FILES or None, incident=incident)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim, _ = services.claim_submit(
+                incident=incident,
+                service=data["service"],
+                claimant={k: data[k] for k in ("kind", "name", "email", "phone", "business_no")},
+                paid=data["paid"],
+                claimed_amount=data["claimed_amount"],
+                description=data["description"],
+                channel=Claim.Channel.WEB,
+                consent_privacy=data["consent_privacy"],
+                consent_share_contact=data["consent_share_contact"],
+                evidence=data["evidence"],
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+        else:
+            request.session["last_claim_reference"] = claim.reference
+            return redirect("claims:submitted")
+    return render(request, "claims/new.html", {"form": form, "incident": incident})
+
+
+def claim_submitted(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get("last_claim_reference")
+    if not reference:
+        return redirect("claims:new")
+    return render(request, "claims/submitted.html", {"reference": reference})
+
+
+@require_http_methods(["GET", "POST"])
+def claim_status(request: HttpRequest) -> HttpResponse:
+    form = ClaimStatusForm(request.POST or None)
+    claim = None
+    not_found = False
+    if request.method == "POST" and form.is_valid():
+        claim = selectors.claim_public_status(
+            reference=form.cleaned_data["reference"], phone_last4=form.cleaned_data["phone_last4"]
+        )
+        not_found = claim is None
+    return render(request, "claims/status.html", {"form": form, "claim": claim, "not_found": not_found})

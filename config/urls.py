@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "Redress 피해지원 백오피스"
+admin.site.site_title = "Redress"
+admin.site.index_title = "업무"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="claims:new", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("claims/", include("claims.urls")),
+    path("api/v1/", include("claims.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,71 @@
+"""The role matrix as data: each group and exactly the model permissions it holds.
+
+Data migrations call `sync_role_permissions` so that after `migrate` every group holds exactly these
+permissions (those whose models exist at that point). docs/roles.md explains the matrix in words."""
+
+from typing import Any
+
+SUPPORT_AGENT = "support_agent"
+SECRETARIAT = "secretariat"
+FINANCE = "finance"
+AUDITOR = "auditor"
+
+ROLES = (SUPPORT_AGENT, SECRETARIAT, FINANCE, AUDITOR)
+
+_REFERENCE_VIEW = ["claims.view_incident", "claims.view_service", "claims.view_affiliate"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SUPPORT_AGENT: [
+        *_REFERENCE_VIEW,
+        "claims.view_claim",
+        "claims.change_claim",
+        "claims.view_claim_stats",
+        "claims.view_claimant",
+        "claims.view_claimevidence",
+        "claims.add_claimimport",
+        "claims.view_claimimport",
+        "notifications.view_notification",
+        "notifications.view_deliveryattempt",
+    ],
+    SECRETARIAT: [
+        *_REFERENCE_VIEW,
+        "claims.view_claim_stats",
+    ],
+    FINANCE: [
+        *_REFERENCE_VIEW,
+        "claims.view_claim",
+        "claims.view_claim_stats",
+    ],
+    AUDITOR: [
+        *_REFERENCE_VIEW,
+        "claims.view_claim",
+        "claims.view_claim_stats",
+        "claims.view_claimant",
+        "claims.view_claimevidence",
+        "claims.view_claimimport",
+        "notifications.view_notification",
+        "notifications.view_deliveryattempt",
+    ],
+}
+
+
+def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
+    """Create the groups and set each one's permissions to exactly the matrix (for models that exist)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)
