@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark prints its figures and ratios against a named baseline. Nothing here fails a build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=config.settings.test
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/redress_bench}"
+export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/10}"
+export CACHE_URL="${CACHE_URL:-redis://127.0.0.1:6379/11}"
+scripts/ensure_services.sh
+mkdir -p var/bench
+# Each benchmark: one line below.
