@@ -19,8 +19,20 @@ from zoneinfo import ZoneInfo
 from core.validators import business_no_with_check_digit
 
 KST = ZoneInfo("Asia/Seoul")
-COLUMNS = ["external_id", "received_at", "channel", "claimant_kind", "name", "email", "phone", "business_no",
-           "service", "paid", "claimed_amount", "description"]
+COLUMNS = [
+    "external_id",
+    "received_at",
+    "channel",
+    "claimant_kind",
+    "name",
+    "email",
+    "phone",
+    "business_no",
+    "service",
+    "paid",
+    "claimed_amount",
+    "description",
+]
 
 OWN_SERVICES = ["kakaotalk", "kakao_mail", "daum_mail", "kakao_map", "daum_news", "daum_cafe", "kakao_story"]
 OWN_PAID_SERVICES = ["talk_drawer_plus", "emoticon_plus", "kakaotalk", "kakao_mail"]
@@ -69,7 +81,9 @@ def generate_rows(count: int, *, seed: int = 2022) -> Iterator[dict[str, str]]:
             name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         else:
             name = f"{rng.choice(SURNAMES)}네 {rng.choice(SHOPS)}"
-            business_no = business_no_with_check_digit(f"{rng.randint(101, 999)}{rng.randint(10, 99)}{rng.randint(1000, 9999)}")
+            business_no = business_no_with_check_digit(
+                f"{rng.randint(101, 999)}{rng.randint(10, 99)}{rng.randint(1000, 9999)}"
+            )
         category_roll = rng.random()
         if category_roll < 0.17:
             service, paid = rng.choice(AFFILIATE_SERVICES), rng.random() < 0.3

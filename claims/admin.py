@@ -29,7 +29,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class ClaimEvidenceInline(admin.TabularInline):
     model = ClaimEvidence
     extra = 0
-    fields = ["original_name", "content_type", "size", "sha256", "created_at"]
+    fields = ("original_name", "content_type", "size", "sha256", "created_at")
     readonly_fields = fields
     can_delete = False
 
@@ -39,8 +39,19 @@ class ClaimEvidenceInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["reference", "received_at", "service", "claimant_kind", "status", "category", "subtype",
-                    "operator", "claimed_amount", "duplicate_of", "assigned_to"]
+    list_display = [
+        "reference",
+        "received_at",
+        "service",
+        "claimant_kind",
+        "status",
+        "category",
+        "subtype",
+        "operator",
+        "claimed_amount",
+        "duplicate_of",
+        "assigned_to",
+    ]
     list_filter = ["status", "category", "operator", "claimant_kind", "subtype", "channel", "incident"]
     list_select_related = ["service", "duplicate_of", "assigned_to"]
     search_fields = ["reference"]
@@ -48,11 +59,31 @@ class ClaimAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     raw_id_fields = ["assigned_to"]
-    readonly_fields = ["reference", "incident", "service", "claimant", "claimant_kind", "paid", "claimed_amount",
-                       "description", "channel", "received_at", "status", "operator", "affiliate", "category",
-                       "triage_rule", "duplicate_of", "consent_privacy", "consent_share_contact", "external_id",
-                       "submission_id", "created_at", "updated_at"]
-    fields = readonly_fields[:3] + ["subtype", "assigned_to"] + readonly_fields[3:]
+    readonly_fields = [
+        "reference",
+        "incident",
+        "service",
+        "claimant",
+        "claimant_kind",
+        "paid",
+        "claimed_amount",
+        "description",
+        "channel",
+        "received_at",
+        "status",
+        "operator",
+        "affiliate",
+        "category",
+        "triage_rule",
+        "duplicate_of",
+        "consent_privacy",
+        "consent_share_contact",
+        "external_id",
+        "submission_id",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [*readonly_fields[:3], "subtype", "assigned_to", *readonly_fields[3:]]
     inlines = [ClaimEvidenceInline]
     date_hierarchy = None
 

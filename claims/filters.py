@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 import django_filters
@@ -39,14 +40,10 @@ def claim_filter_by_key(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim
     if _REFERENCE.match(value.upper()):
         return queryset.filter(reference=value.upper())
     match = Q()
-    try:
+    with contextlib.suppress(ValidationError):
         match |= Q(claimant__phone=normalize_phone(value))
-    except ValidationError:
-        pass
-    try:
+    with contextlib.suppress(ValidationError):
         match |= Q(claimant__business_no=normalize_business_no(value))
-    except ValidationError:
-        pass
     if not match:
         return queryset.none()
     return queryset.filter(match)

@@ -32,12 +32,14 @@ class ClaimForm(forms.Form):
         label="유료로 이용하셨나요?", choices=[("0", "아니요 (무료)"), ("1", "예 (유료)")], coerce=lambda v: v == "1"
     )
     claimed_amount = forms.IntegerField(label="피해 금액(원)", min_value=0, required=False)
-    description = forms.CharField(label="피해 내용", widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000,
-                                  required=False)
+    description = forms.CharField(
+        label="피해 내용", widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000, required=False
+    )
     evidence = MultipleFileField(label="증빙 자료 (PDF, JPG, PNG, 파일당 10MB 이하)", required=False)
     consent_privacy = forms.BooleanField(label="개인정보 수집·이용에 동의합니다 (필수)")
-    consent_share_contact = forms.BooleanField(label="계열사 서비스인 경우 연락처를 해당 계열사에 제공하는 데 동의합니다 (선택)",
-                                               required=False)
+    consent_share_contact = forms.BooleanField(
+        label="계열사 서비스인 경우 연락처를 해당 계열사에 제공하는 데 동의합니다 (선택)", required=False
+    )
 
     def __init__(self, *args, incident=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -108,7 +108,9 @@ class Claimant(BaseModel):
     # Digits only, e.g. 01012345678: exact-match search and duplicate detection rely on it.
     phone = models.CharField("전화번호", max_length=11, db_index=True)
     business_no = models.CharField("사업자등록번호", max_length=10, blank=True, db_index=True)
-    preferred_channel = models.CharField("선호 알림 채널", max_length=10, choices=Channel.choices, default=Channel.ALIMTALK)
+    preferred_channel = models.CharField(
+        "선호 알림 채널", max_length=10, choices=Channel.choices, default=Channel.ALIMTALK
+    )
     language = models.CharField("언어", max_length=5, default="ko")
     opted_out_optional = models.BooleanField("선택 알림 수신 거부", default=False)
 
@@ -212,15 +214,12 @@ class Claim(BaseModel):
         ordering = ["-id"]
         permissions = [("view_claim_stats", "Can view claim statistics")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["incident", "external_id"], name="claim_unique_external_id_per_incident"
-            ),
+            models.UniqueConstraint(fields=["incident", "external_id"], name="claim_unique_external_id_per_incident"),
             models.UniqueConstraint(
                 fields=["incident", "submission_id"], name="claim_unique_submission_id_per_incident"
             ),
             models.CheckConstraint(
-                condition=Q(operator="affiliate", affiliate__isnull=False)
-                | Q(operator="own", affiliate__isnull=True),
+                condition=Q(operator="affiliate", affiliate__isnull=False) | Q(operator="own", affiliate__isnull=True),
                 name="claim_affiliate_iff_affiliate_operator",
             ),
         ]

@@ -51,9 +51,7 @@ def claim_public_status(*, reference: str, phone_last4: str) -> Claim | None:
     if not reference or len(phone_last4) != 4 or not phone_last4.isdigit():
         return None
     claim = (
-        Claim.objects.select_related("service", "claimant", "affiliate", "incident")
-        .filter(reference=reference)
-        .first()
+        Claim.objects.select_related("service", "claimant", "affiliate", "incident").filter(reference=reference).first()
     )
     if claim is None or not claim.claimant.phone.endswith(phone_last4):
         return None
@@ -119,9 +117,7 @@ def claim_stats(*, incident: Incident, use_cache: bool = True) -> dict[str, Any]
             "by_category": _group(by_category, [str(c) for c in own_categories]),
             "by_claimant_kind": _group(by_kind, list(Claimant.Kind.values)),
         },
-        "by_service": _group(
-            {service_codes[sid]: n for sid, n in by_service.items()}, sorted(service_codes.values())
-        ),
+        "by_service": _group({service_codes[sid]: n for sid, n in by_service.items()}, sorted(service_codes.values())),
         "by_status": _group(by_status, list(Claim.Status.values)),
         "by_day": _group(by_day),
     }

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.intake import claim_text_clean, claimant_clean
-from claims.models import Claim, ClaimEvidence, Claimant, Incident, Service
+from claims.models import Claim, Claimant, ClaimEvidence, Incident, Service
 from claims.triage import triage
 from notifications.services import notify
 
@@ -24,8 +24,8 @@ EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "p
 def incident_reserve_references(*, incident_id: int, count: int) -> list[str]:
     """Reserve `count` consecutive references (`PGY-2022-0104231`) under a row lock."""
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().only("reference_prefix", "next_reference_no").get(
-            pk=incident_id
+        incident = (
+            Incident.objects.select_for_update().only("reference_prefix", "next_reference_no").get(pk=incident_id)
         )
         first = incident.next_reference_no
         Incident.objects.filter(pk=incident_id).update(next_reference_no=F("next_reference_no") + count)
@@ -48,7 +48,7 @@ def claim_find_probable_duplicate(*, incident_id: int, service_id: int, phone: s
 def evidence_validate(*, files: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     """Check count, size and real type (from the bytes, not the name). Returns (file, mime) pairs."""
     files = list(files)
-    limits = settings.REDRESS
+    limits: dict[str, Any] = settings.REDRESS
     if len(files) > limits["EVIDENCE_MAX_FILES"]:
         raise ValidationError({"evidence": [f"증빙 파일은 {limits['EVIDENCE_MAX_FILES']}개까지 올릴 수 있습니다."]})
     checked = []

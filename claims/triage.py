@@ -35,7 +35,9 @@ def guess_subtype(description: str) -> str:
     return Claim.Subtype.OPINION
 
 
-def triage(*, service_affiliate_id: int | None, paid: bool, claimed_amount: int | None, description: str) -> TriageResult:
+def triage(
+    *, service_affiliate_id: int | None, paid: bool, claimed_amount: int | None, description: str
+) -> TriageResult:
     if service_affiliate_id is not None:
         return TriageResult(
             Claim.Operator.AFFILIATE, service_affiliate_id, Claim.Category.AFFILIATE, "", RULE_AFFILIATE_SERVICE
@@ -43,9 +45,7 @@ def triage(*, service_affiliate_id: int | None, paid: bool, claimed_amount: int 
     if paid:
         return TriageResult(Claim.Operator.OWN, None, Claim.Category.PAID_SERVICE_DAMAGE, "", RULE_OWN_PAID)
     if claimed_amount:
-        return TriageResult(
-            Claim.Operator.OWN, None, Claim.Category.FREE_SERVICE_MONETARY, "", RULE_OWN_FREE_MONETARY
-        )
+        return TriageResult(Claim.Operator.OWN, None, Claim.Category.FREE_SERVICE_MONETARY, "", RULE_OWN_FREE_MONETARY)
     return TriageResult(
         Claim.Operator.OWN, None, Claim.Category.NON_MONETARY, guess_subtype(description), RULE_OWN_NON_MONETARY
     )

@@ -3,7 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from claims.intake import DESCRIPTION_MAX
-from claims.models import Claim, ClaimEvidence, Claimant
+from claims.models import Claim, Claimant, ClaimEvidence
 from core.masking import mask_email, mask_name, mask_phone
 
 
@@ -36,7 +36,9 @@ class ClaimSubmitSerializer(StrictFieldsMixin, serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX, default="")
     consent_privacy = serializers.BooleanField()
     consent_share_contact = serializers.BooleanField(required=False, default=False)
-    submission_id = serializers.CharField(required=False, max_length=64, help_text="재시도 시 같은 값을 보내면 한 건만 접수")
+    submission_id = serializers.CharField(
+        required=False, max_length=64, help_text="재시도 시 같은 값을 보내면 한 건만 접수"
+    )
 
 
 class ClaimSubmitResponseSerializer(serializers.ModelSerializer):
@@ -46,8 +48,17 @@ class ClaimSubmitResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["reference", "status", "category", "subtype", "operator", "affiliate", "incident", "service",
-                  "received_at"]
+        fields = [
+            "reference",
+            "status",
+            "category",
+            "subtype",
+            "operator",
+            "affiliate",
+            "incident",
+            "service",
+            "received_at",
+        ]
         read_only_fields = fields
 
 
@@ -81,9 +92,25 @@ class ClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "reference", "incident", "service", "claimant", "paid", "claimed_amount", "description", "channel",
-            "received_at", "status", "operator", "affiliate", "category", "subtype", "triage_rule", "duplicate_of",
-            "assigned_to", "created_at", "updated_at",
+            "reference",
+            "incident",
+            "service",
+            "claimant",
+            "paid",
+            "claimed_amount",
+            "description",
+            "channel",
+            "received_at",
+            "status",
+            "operator",
+            "affiliate",
+            "category",
+            "subtype",
+            "triage_rule",
+            "duplicate_of",
+            "assigned_to",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

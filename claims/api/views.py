@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,7 +18,6 @@ from claims.models import Claim, Incident
 from core.pagination import NewestFirstCursorPagination
 
 
-
 class ClaimViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Claims: anyone may file one (throttled); reading needs the `claims.view_claim` permission."""
 
@@ -34,7 +34,7 @@ class ClaimViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
             return Claim.objects.none()
         return selectors.claim_list(user=self.request.user).order_by("-id")
 
-    def get_permissions(self) -> list[permissions.BasePermission]:
+    def get_permissions(self) -> Sequence[Any]:
         if self.action == "create":
             return [permissions.AllowAny()]
         return super().get_permissions()
@@ -44,13 +44,16 @@ class ClaimViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
             return [ScopedRateThrottle()]
         return []
 
-    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # The selector already applies the FilterSet for list; detail lookups must not be filtered by it.
         if self.action == "list":
             return super().filter_queryset(queryset)
         return queryset
 
-    @extend_schema(request=ClaimSubmitSerializer, responses={201: ClaimSubmitResponseSerializer, 200: ClaimSubmitResponseSerializer})
+    @extend_schema(
+        request=ClaimSubmitSerializer,
+        responses={201: ClaimSubmitResponseSerializer, 200: ClaimSubmitResponseSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

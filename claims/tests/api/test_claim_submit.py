@@ -42,8 +42,11 @@ def test_affiliate_service_is_marked_for_transfer(api_client, incident):
 def test_field_errors_are_named(api_client, incident):
     response = api_client.post(
         URL,
-        payload(claimant={"kind": "small_business", "name": "", "phone": "12", "business_no": "123-45-67890"},
-                consent_privacy=False, service="nope"),
+        payload(
+            claimant={"kind": "small_business", "name": "", "phone": "12", "business_no": "123-45-67890"},
+            consent_privacy=False,
+            service="nope",
+        ),
         format="json",
     )
     assert response.status_code == 400
