@@ -1,13 +1,14 @@
 """Public pages for claimants: the claim form and the status lookup."""
 
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, services
 from claims.forms import ClaimForm, ClaimStatusForm
-from claims.models import Claim
+from claims.models import Claim, ClaimEvidence
 
 # Service errors about the claimant arrive as {"claimant": {"phone": [...]}}; the form's fields are flat.
 _FORM_FIELDS = set(ClaimForm.base_fields)
@@ -66,3 +67,15 @@ def claim_status(request: HttpRequest) -> HttpResponse:
         )
         not_found = claim is None
     return render(request, "claims/status.html", {"form": form, "claim": claim, "not_found": not_found})
+
+
+@permission_required("claims.view_claimevidence", raise_exception=True)
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """Evidence is only ever served as an attachment, to staff allowed to see it."""
+    evidence = ClaimEvidence.objects.filter(pk=evidence_id).first()
+    if evidence is None or not evidence.file:
+        raise Http404
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

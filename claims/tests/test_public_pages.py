@@ -1,0 +1,105 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from claims.models import Claim, ClaimEvidence
+from claims.tests.factories import submit_claim
+
+pytestmark = pytest.mark.django_db
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def form_data(**overrides):
+    data = {
+        "kind": "small_business",
+        "name": "행복꽃집",
+        "phone": "010-3333-4444",
+        "email": "shop@example.kr",
+        "business_no": "220-81-62517",
+        "service": "kakaotalk",
+        "paid": "0",
+        "claimed_amount": "420000",
+        "description": "주문 채널이 멈춰 주말 매출을 놓쳤습니다.",
+        "consent_privacy": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_form_is_in_korean_with_privacy_notice(incident):
+    page = Client().get("/claims/new/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "개인정보 수집·이용" in text and "주민등록번호는 수집하지 않습니다" in text
+    assert 'lang="ko"' in text
+
+
+def test_form_submission_with_evidence(incident, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    response = client.post("/claims/new/", {**form_data(), "evidence": SimpleUploadedFile("매출.png", PNG)})
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert claim.channel == "web"
+    assert claim.category == "free_service_monetary"
+    assert claim.claimant.business_no == "2208162517"
+    evidence = ClaimEvidence.objects.get(claim=claim)
+    assert evidence.content_type == "image/png"
+    assert evidence.original_name == "매출.png"
+    assert (tmp_path / evidence.file.name).exists()
+    done = client.get(response["Location"])
+    assert claim.reference in done.content.decode()
+
+
+def test_evidence_type_is_checked_from_content_not_name(incident, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("receipt.png", b"<html><script>alert(1)</script></html>")
+    response = Client().post("/claims/new/", {**form_data(), "evidence": fake})
+    assert response.status_code == 200
+    assert "PDF, JPEG, PNG" in response.content.decode()
+    assert Claim.objects.count() == 0
+
+
+def test_form_errors_name_the_fields_and_keep_nothing(incident):
+    response = Client().post("/claims/new/", form_data(business_no="123-45-67890", phone="123"))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "검증번호" in text and "전화번호" in text
+    assert Claim.objects.count() == 0
+
+
+def test_status_lookup_needs_reference_and_phone_digits(incident):
+    claim = submit_claim(phone="010-7777-8888")
+    client = Client()
+    found = client.post("/claims/status/", {"reference": claim.reference, "phone_last4": "8888"})
+    assert "접수" in found.content.decode() and claim.reference in found.content.decode()
+    wrong = client.post("/claims/status/", {"reference": claim.reference, "phone_last4": "1234"})
+    assert "일치하는 신고가 없습니다" in wrong.content.decode()
+    assert "카카오톡" not in wrong.content.decode().split("<main>")[1]
+
+
+def test_evidence_download_only_for_authorised_staff_and_as_attachment(incident, settings, tmp_path, agent):
+    settings.MEDIA_ROOT = tmp_path
+    claim = submit_claim(evidence=[SimpleUploadedFile("a.png", PNG)])
+    evidence = claim.evidence.get()
+    url = f"/claims/evidence/{evidence.pk}/download/"
+    assert Client().get(url).status_code in (302, 403)
+    client = Client()
+    client.force_login(agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == PNG
+
+
+def test_too_many_or_too_big_files_are_refused(incident, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.REDRESS = {**settings.REDRESS, "EVIDENCE_MAX_BYTES": 100}
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * 200)
+    response = Client().post("/claims/new/", {**form_data(), "evidence": big})
+    assert "10MB" in response.content.decode()
+    assert Claim.objects.count() == 0
