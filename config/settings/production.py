@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
+from .base import ALLOWED_HOSTS, CACHE_URL, CELERY_BROKER_URL, DATABASES, DEBUG, SECRET_KEY
 from .env import env_bool, env_int
 
 if DEBUG:
@@ -12,6 +12,13 @@ if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value in production")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS in production")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The filesystem transport does not redeliver after a crash: never for money or notices.
+    raise ImproperlyConfigured("Set CELERY_BROKER_URL to RabbitMQ or Redis in production")
+if not CACHE_URL.startswith("redis"):
+    raise ImproperlyConfigured("Set CACHE_URL=redis://... so throttles hold across web processes")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
