@@ -9,10 +9,29 @@ SUPPORT_AGENT = "support_agent"
 SECRETARIAT = "secretariat"
 FINANCE = "finance"
 AUDITOR = "auditor"
+# Outside council members: no model permission at all (is_staff False); they reach only the member
+# workspace under /council/, which checks their CouncilMember seat, never the admin or the claims API.
+COUNCIL_MEMBER = "council_member"
 
-ROLES = (SUPPORT_AGENT, SECRETARIAT, FINANCE, AUDITOR)
+ROLES = (SUPPORT_AGENT, SECRETARIAT, FINANCE, AUDITOR, COUNCIL_MEMBER)
 
 _REFERENCE_VIEW = ["claims.view_incident", "claims.view_service", "claims.view_affiliate"]
+
+_COUNCIL_MODELS = (
+    "council", "councilmember", "meeting", "meetingevent", "agendaitem", "agendapaper", "agendasnapshot",
+    "attendance", "conflictdeclaration", "resolution", "vote", "actionitem", "minutes", "minutesversion",
+    "minutesitem", "minutescomment",
+)  # fmt: skip
+_COUNCIL_VIEW = [f"council.view_{model}" for model in _COUNCIL_MODELS]
+# The secretariat records everything through the council services; rows of the record are never deleted,
+# only agenda items and papers of a meeting still being prepared.
+_COUNCIL_SECRETARIAT = [
+    *_COUNCIL_VIEW,
+    *(f"council.add_{model}" for model in _COUNCIL_MODELS if model not in ("meetingevent", "minutescomment")),
+    *(f"council.change_{model}" for model in _COUNCIL_MODELS if model not in ("meetingevent", "minutescomment")),
+    "council.delete_agendaitem",
+    "council.delete_agendapaper",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPPORT_AGENT: [
@@ -30,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SECRETARIAT: [
         *_REFERENCE_VIEW,
         "claims.view_claim_stats",
+        *_COUNCIL_SECRETARIAT,
     ],
     FINANCE: [
         *_REFERENCE_VIEW,
@@ -45,7 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "claims.view_claimimport",
         "notifications.view_notification",
         "notifications.view_deliveryattempt",
+        *_COUNCIL_VIEW,
     ],
+    COUNCIL_MEMBER: [],
 }
 
 
