@@ -3,10 +3,11 @@
 Each function takes raw values and returns clean ones or raises a ValidationError keyed by field,
 so every channel reports the same message for the same mistake."""
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 
 from claims.models import Claim, Claimant
 from core.validators import RRN_PATTERN, normalize_business_no, normalize_phone
@@ -14,6 +15,18 @@ from core.validators import RRN_PATTERN, normalize_business_no, normalize_phone
 DESCRIPTION_MAX = 10_000
 NAME_MAX = 100
 _RRN_MESSAGE = "주민등록번호로 보이는 숫자가 있습니다. 주민등록번호는 수집하지 않으니 지워 주세요."
+# Computed once: `Kind.values` rebuilds its list on every access (~10 µs), which a 100,000-row import feels.
+_KINDS = frozenset(Claimant.Kind.values)
+
+
+class _EmailValidator(EmailValidator):
+    # Django's own rules, but compiled up front: its lazy patterns cost ~10 µs per call through a proxy.
+    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+    domain_regex = re.compile(EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags)
+    literal_regex = re.compile(EmailValidator.literal_regex.pattern, EmailValidator.literal_regex.flags)
+
+
+validate_email = _EmailValidator()
 
 
 def claimant_clean(*, kind: Any, name: Any, email: Any, phone: Any, business_no: Any) -> dict[str, str]:
@@ -21,7 +34,7 @@ def claimant_clean(*, kind: Any, name: Any, email: Any, phone: Any, business_no:
     out: dict[str, str] = {}
 
     kind = (kind or "").strip() if isinstance(kind, str) else kind
-    if kind not in Claimant.Kind.values:
+    if not isinstance(kind, str) or kind not in _KINDS:
         errors["kind"] = [f"구분은 {', '.join(Claimant.Kind.values)} 중 하나여야 합니다."]
     out["kind"] = kind
 
