@@ -1,0 +1,154 @@
+"""Demo data for `make run`: one login per role and a few hundred synthetic claims.
+
+Everything here is for a laptop demo only (`manage.py seed_demo` refuses to run without DEBUG). Users get one
+known password, printed on the console and documented in the README. Claims are filed through the same
+service as every other channel (`claims.services.claim_submit`), so triage, duplicate flags and notifications
+behave as in production. Running it twice adds nothing: users are looked up by username and claims by a
+`submission_id` derived from the synthetic row's external id.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from bench.synth import generate_rows
+from claims.models import Claim, Incident, Service
+from claims.services import claim_submit
+from core import roles
+
+DEMO_PASSWORD = "redress-demo-2022"
+DEMO_CLAIMS = 200
+DEMO_SEED = 1015  # the fire was on 15 October
+# The council member role arrives with the council app; the demo user is created only once the group exists.
+COUNCIL_MEMBER_GROUP = getattr(roles, "COUNCIL_MEMBER", "council_member")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str  # group name, or "superuser"
+    label: str  # what the person does, in Korean, for the console table
+
+
+DEMO_LOGINS = [
+    DemoLogin("admin", "superuser", "전체 관리자"),
+    DemoLogin("agent", roles.SUPPORT_AGENT, "상담원 (피해 신고 처리)"),
+    DemoLogin("secretary", roles.SECRETARIAT, "협의체 사무국"),
+    DemoLogin("finance", roles.FINANCE, "재무 (지급 담당)"),
+    DemoLogin("finance2", roles.FINANCE, "재무 (지급 승인자)"),
+    DemoLogin("auditor", roles.AUDITOR, "감사 (읽기 전용)"),
+    DemoLogin("member", COUNCIL_MEMBER_GROUP, "협의체 위원"),
+]
+
+
+@dataclass
+class DemoResult:
+    users_created: list[str]
+    users_skipped: list[str]  # roles whose group does not exist yet
+    claims_created: int
+    claims_existing: int
+    claims_rejected: int
+
+
+def demo_logins_available() -> list[DemoLogin]:
+    """The demo logins whose role exists in this database (superuser always does)."""
+    existing = set(Group.objects.filter(name__in=[d.role for d in DEMO_LOGINS]).values_list("name", flat=True))
+    return [d for d in DEMO_LOGINS if d.role == "superuser" or d.role in existing]
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+@transaction.atomic
+def demo_user_ensure(*, login: DemoLogin) -> tuple[Any, bool]:
+    """Create the demo user (with the demo password) if missing; make sure it is staff and in its group.
+
+    An existing user keeps its password: someone who changed it on a shared demo meant to."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=login.username, defaults={"email": f"{login.username}@redress.local", "is_staff": True}
+    )
+    changed = []
+    if login.role == "superuser" and not (user.is_superuser and user.is_staff):
+        user.is_superuser = user.is_staff = True
+        changed += ["is_superuser", "is_staff"]
+    elif not user.is_staff:
+        user.is_staff = True
+        changed.append("is_staff")
+    if created:
+        # Hashed once for all demo users: the hasher is deliberately slow and this is a demo.
+        user.password = _demo_password_hash()
+        changed.append("password")
+    if changed:
+        user.save(update_fields=changed)
+    if login.role != "superuser":
+        user.groups.add(Group.objects.get(name=login.role))
+    return user, created
+
+
+@transaction.atomic  # one commit instead of 400: seconds saved on SQLite
+def demo_claims_seed(*, incident: Incident, count: int = DEMO_CLAIMS, seed: int = DEMO_SEED) -> tuple[int, int, int]:
+    """File `count` synthetic claims (Korean texts, every service, kind and category). Returns
+    (created, already there, rejected)."""
+    services = {s.code: s for s in Service.objects.filter(incident=incident).select_related("affiliate")}
+    created = existing = rejected = 0
+    for row in generate_rows(count, seed=seed):
+        service = services.get(row["service"])
+        if service is None:  # the catalogue was edited in the admin: skip what no longer exists
+            rejected += 1
+            continue
+        submission_id = f"demo:{row['external_id']}"
+        try:
+            _claim, was_created = claim_submit(
+                incident=incident,
+                service=service,
+                claimant={
+                    "kind": row["claimant_kind"],
+                    "name": row["name"],
+                    "email": row["email"],
+                    "phone": row["phone"],
+                    "business_no": row["business_no"],
+                },
+                paid=row["paid"] == "Y",
+                claimed_amount=row["claimed_amount"],
+                description=row["description"],
+                channel=row["channel"],
+                consent_privacy=True,
+                received_at=datetime.fromisoformat(row["received_at"]),
+                submission_id=submission_id,
+            )
+        except ValidationError:
+            rejected += 1
+            continue
+        if was_created:
+            created += 1
+        else:
+            existing += 1
+    return created, existing, rejected
+
+
+def demo_seed(*, claims: int = DEMO_CLAIMS, incident_code: str = "2022-pangyo-dc-fire") -> DemoResult:
+    """Users for every role that exists, then the demo claims."""
+    available = demo_logins_available()
+    created_users = []
+    for login in available:
+        _user, created = demo_user_ensure(login=login)
+        if created:
+            created_users.append(login.username)
+    skipped = [d.username for d in DEMO_LOGINS if d not in available]
+    incident = Incident.objects.get(code=incident_code)
+    made, existing, rejected = demo_claims_seed(incident=incident, count=claims) if claims else (0, 0, 0)
+    return DemoResult(created_users, skipped, made, existing, rejected)
+
+
+def demo_claim_count(*, incident_code: str = "2022-pangyo-dc-fire") -> int:
+    return Claim.objects.filter(incident__code=incident_code, submission_id__startswith="demo:").count()
