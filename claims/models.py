@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,6 +36,10 @@ class Affiliate(BaseModel):
     contact_email = models.EmailField("담당 이메일", blank=True)
     contact_phone = models.CharField("고객센터 전화", max_length=30, blank=True)
     website = models.URLField("고객센터 주소", blank=True)
+    # Users of the `affiliate` role who act for this company: they see only its transfer batches.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="affiliates", verbose_name="계열사 담당 계정"
+    )
 
     class Meta:
         verbose_name = "계열사"
@@ -129,6 +135,19 @@ class Claimant(BaseModel):
         return mask_name(self.name)
 
 
+class ClaimQuerySet(models.QuerySet["Claim"]):
+    # States in which the claim is still someone's work in Redress (the SLA clock can run).
+    OPEN_STATUSES = ("received", "in_review", "awaiting_claimant")
+    # States in which the SLA clock runs: waiting on the claimant pauses it.
+    CLOCK_STATUSES = ("received", "in_review")
+
+    def open(self) -> "ClaimQuerySet":
+        return self.filter(status__in=self.OPEN_STATUSES)
+
+    def overdue(self, *, now: Any) -> "ClaimQuerySet":
+        return self.filter(status__in=self.CLOCK_STATUSES, first_response_due_at__lt=now)
+
+
 class Claim(BaseModel):
     """One damage report filed by a claimant about one service of one incident."""
 
@@ -165,6 +184,14 @@ class Claim(BaseModel):
         OPINION = "opinion", "의견"
         COMPLAINT = "complaint", "불만"
         ENCOURAGEMENT = "encouragement", "격려"
+
+    class RejectReason(models.TextChoices):
+        NOT_AFFECTED = "not_affected", "장애 영향 없음"
+        OUTSIDE_PERIOD = "outside_period", "장애 기간 외"
+        INSUFFICIENT_EVIDENCE = "insufficient_evidence", "증빙 부족"
+        NOT_ELIGIBLE = "not_eligible", "보상 대상 아님"
+        DUPLICATE = "duplicate", "중복 신고"
+        OTHER = "other", "기타"
 
     reference = models.CharField("접수번호", max_length=32, unique=True, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims", verbose_name="장애")
@@ -208,11 +235,39 @@ class Claim(BaseModel):
     submission_id = models.CharField("클라이언트 제출 ID", max_length=64, null=True, blank=True, editable=False)
     external_id = models.CharField("외부 ID", max_length=64, null=True, blank=True, editable=False)
 
+    # Case work (claims.workflow and claims.casework write these; never edited by hand).
+    team = models.ForeignKey(
+        "Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="claims", verbose_name="담당 팀"
+    )
+    first_response_due_at = models.DateTimeField("처리 기한", null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField("최초 처리 시각", null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField("기한 정지 시각", null=True, blank=True, editable=False)
+    sla_paused_seconds = models.PositiveIntegerField("기한 정지 누적(초)", default=0, editable=False)
+    sla_escalated_at = models.DateTimeField("기한 초과 보고 시각", null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_claims",
+        verbose_name="병합된 원건",
+        editable=False,
+    )
+    reject_reason_code = models.CharField(
+        "기각 사유", max_length=30, choices=RejectReason.choices, blank=True, editable=False
+    )
+
+    objects = ClaimQuerySet.as_manager()
+
     class Meta:
         verbose_name = "피해 신고"
         verbose_name_plural = "피해 신고"
         ordering = ["-id"]
-        permissions = [("view_claim_stats", "Can view claim statistics")]
+        permissions = [
+            ("view_claim_stats", "Can view claim statistics"),
+            ("assign_claim", "Can assign claims to other agents"),
+            ("reopen_claim", "Can reopen answered, assessed or rejected claims"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["incident", "external_id"], name="claim_unique_external_id_per_incident"),
             models.UniqueConstraint(
@@ -230,6 +285,8 @@ class Claim(BaseModel):
             models.Index(fields=["assigned_to", "status"], name="claim_assignee_status_idx"),
             models.Index(fields=["incident", "service"], name="claim_incident_service_idx"),
             models.Index(fields=["claimant_kind", "-id"], name="claim_claimant_kind_idx"),
+            models.Index(fields=["status", "first_response_due_at"], name="claim_status_due_idx"),
+            models.Index(fields=["team", "status"], name="claim_team_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -245,6 +302,15 @@ class ClaimEvidence(BaseModel):
     content_type = models.CharField("형식", max_length=50)
     size = models.PositiveIntegerField("크기(바이트)")
     sha256 = models.CharField("SHA-256", max_length=64)
+    # Set when the file answered an information request rather than coming with the claim.
+    information_request = models.ForeignKey(
+        "InformationRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="보완 요청",
+    )
 
     class Meta:
         verbose_name = "증빙 자료"
@@ -288,3 +354,387 @@ class ClaimImport(BaseModel):
         if not self.total_rows:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+# --- Case work: history, notes, canned responses, teams, SLA, information requests, transfers, bulk jobs ---
+
+
+class ClaimHistory(models.Model):
+    """One append-only line of a claim's case history: a status move, an assignment, a merge, an outcome.
+
+    Written only by the claims services through claims.events, in the same transaction as the change."""
+
+    class Event(models.TextChoices):
+        TRANSITION = "transition", "상태 변경"  # status moved from `from_status` to `to_status`
+        ASSIGNED = "assigned", "담당자 지정"  # assigned_to changed (data: from/to user ids)
+        TEAM_ROUTED = "team_routed", "팀 배정"  # routed to a team at intake or on reclassification
+        RECLASSIFIED = "reclassified", "재분류"  # category or subtype corrected by an agent
+        MESSAGE_SENT = "message_sent", "신고인 메시지"  # a message went to the claimant
+        INFO_REQUESTED = "info_requested", "보완 요청"  # an information request was opened
+        INFO_ANSWERED = "info_answered", "보완 답변"  # the claimant answered an information request
+        INFO_EXPIRED = "info_expired", "보완 기한 만료"  # an information request ran out
+        MERGED_IN = "merged_in", "중복 건 병합"  # another claim was folded into this one
+        TRANSFERRED = "transferred", "계열사 이관"  # placed in a transfer batch
+        OUTCOME_REPORTED = "outcome_reported", "계열사 처리 결과"  # the affiliate reported what it did
+        SLA_ESCALATED = "sla_escalated", "기한 초과 보고"  # reported overdue to the team supervisor
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="history", verbose_name="신고")
+    event = models.CharField("구분", max_length=20, choices=Event.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="처리자",
+        help_text="비어 있으면 시스템 또는 신고인",
+    )
+    from_status = models.CharField("이전 상태", max_length=20, choices=Claim.Status.choices, blank=True)
+    to_status = models.CharField("이후 상태", max_length=20, choices=Claim.Status.choices, blank=True)
+    reason = models.TextField("사유", blank=True)
+    reason_code = models.CharField("사유 코드", max_length=30, blank=True)
+    data = models.JSONField("세부 정보", default=dict, blank=True)
+    created_at = models.DateTimeField("시각", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "처리 이력"
+        verbose_name_plural = "처리 이력"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="claimhistory_claim_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(event="transition") | (~Q(from_status="") & ~Q(to_status="")),
+                name="claimhistory_transition_has_states",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.event} {self.from_status}→{self.to_status}"
+
+
+class ClaimNote(BaseModel):
+    """An internal note by an agent, or the record of a message sent to the claimant (kind=message)."""
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", "내부 메모"  # seen by staff only
+        MESSAGE = "message", "신고인 메시지"  # sent to the claimant through notify(event="claim_message")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes", verbose_name="신고")
+    kind = models.CharField("구분", max_length=10, choices=Kind.choices, default=Kind.INTERNAL)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="작성자"
+    )
+    body = models.TextField("내용", max_length=5000)
+
+    class Meta:
+        verbose_name = "메모"
+        verbose_name_plural = "메모"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="claimnote_claim_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class CannedResponse(BaseModel):
+    """A ready-made Korean answer agents pick from, edited by supervisors in the admin.
+
+    The body may use {reference}, {name} and {service}; claims.casework.notes renders it."""
+
+    VARIABLES = ("reference", "name", "service")
+
+    code = models.SlugField("코드", max_length=64, unique=True)
+    title = models.CharField("제목", max_length=100)
+    subtype = models.CharField(
+        "비금전 세부유형", max_length=20, choices=Claim.Subtype.choices, blank=True, help_text="비워 두면 공통"
+    )
+    body = models.TextField(
+        "본문", help_text="사용할 수 있는 변수: {reference} 접수번호, {name} 이름, {service} 서비스"
+    )
+    is_active = models.BooleanField("사용", default=True)
+
+    class Meta:
+        verbose_name = "답변 템플릿"
+        verbose_name_plural = "답변 템플릿"
+        ordering = ["subtype", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from string import Formatter
+
+        from django.core.exceptions import ValidationError
+
+        try:
+            names = {field for _, field, _, _ in Formatter().parse(self.body or "") if field is not None}
+        except ValueError as exc:
+            raise ValidationError({"body": [f"중괄호 짝이 맞지 않습니다: {exc}"]}) from exc
+        unknown = sorted(names - set(self.VARIABLES))
+        if unknown:
+            raise ValidationError({"body": [f"알 수 없는 변수: {', '.join(unknown)}"]})
+
+
+class Team(BaseModel):
+    """A group of support agents under one supervisor; new claims of its categories are routed to it."""
+
+    name = models.CharField("이름", max_length=100, unique=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_teams",
+        verbose_name="팀장",
+    )
+    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name="상담원")
+    auto_assign = models.BooleanField("신규 건 자동 배정(순번제)", default=False)
+    # Round-robin cursor: the user id of the agent who got the last claim (read and moved under a row lock).
+    last_assigned_user_id = models.IntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "팀"
+        verbose_name_plural = "팀"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryPolicy(BaseModel):
+    """How claims of one category are handled: the team they go to and the business days to respond."""
+
+    category = models.CharField("분류", max_length=30, choices=Claim.Category.choices, unique=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="policies", verbose_name="담당 팀"
+    )
+    first_response_business_days = models.PositiveSmallIntegerField(
+        "처리 기한(영업일)", default=5, help_text="주말과 공휴일을 빼고 접수 다음 날부터 센 영업일 수"
+    )
+
+    class Meta:
+        verbose_name = "분류별 처리 기준"
+        verbose_name_plural = "분류별 처리 기준"
+        ordering = ["category"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_business_days__gte=1), name="categorypolicy_days_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_category_display()
+
+
+class InformationRequest(BaseModel):
+    """A question an agent sends a claimant (documents or facts), answered on the public status page."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "답변 대기"  # sent, the claimant has not answered yet
+        ANSWERED = "answered", "답변 완료"  # the claimant answered (text and/or files)
+        EXPIRED = "expired", "기한 만료"  # unanswered past the due date and grace period; claim closed
+        CANCELLED = "cancelled", "취소"  # the claim moved on without the answer (withdrawn, merged...)
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="information_requests", verbose_name="신고")
+    question = models.TextField("요청 내용", max_length=5000)
+    due_date = models.DateField("제출 기한")
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="요청자"
+    )
+    answer_text = models.TextField("답변", max_length=10_000, blank=True)
+    answered_at = models.DateTimeField("답변 시각", null=True, blank=True)
+    reminder_sent_at = models.DateTimeField("독촉 발송 시각", null=True, blank=True)
+    closed_at = models.DateTimeField("만료·취소 시각", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "보완 요청"
+        verbose_name_plural = "보완 요청"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status="open"), name="informationrequest_one_open_per_claim"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(answered_at__isnull=False),
+                name="informationrequest_answered_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="inforeq_status_due_idx")]
+
+    def __str__(self) -> str:
+        return f"보완 요청 #{self.pk}"
+
+
+class ClaimBulkJob(BaseModel):
+    """A bulk action over a frozen selection of claims, run by a Celery worker item by item.
+
+    Created by the admin actions; items are fixed at creation so a resumed job never picks up new rows."""
+
+    class Action(models.TextChoices):
+        ASSIGN = "assign", "담당자 지정"
+        RECLASSIFY = "reclassify", "재분류"
+        ANSWER_CLOSE = "answer_close", "답변 후 종결"
+        TRANSFER = "transfer", "계열사 이관"
+        CLOSE = "close", "종결"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "대기"  # created, waiting for a worker
+        RUNNING = "running", "진행 중"  # a worker is going through the items
+        DONE = "done", "완료"  # every item done or skipped
+        FAILED = "failed", "실패"  # stopped by an unexpected error; the remaining items stay pending
+
+    action = models.CharField("작업", max_length=20, choices=Action.choices)
+    params = models.JSONField("매개변수", default=dict, blank=True)
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    total = models.PositiveIntegerField("전체", default=0)
+    done_count = models.PositiveIntegerField("완료", default=0)
+    skipped_count = models.PositiveIntegerField("건너뜀", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="요청자"
+    )
+    started_at = models.DateTimeField("시작", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("마지막 진행", null=True, blank=True)
+    finished_at = models.DateTimeField("종료", null=True, blank=True)
+    error = models.TextField("오류", blank=True)
+
+    class Meta:
+        verbose_name = "일괄 처리"
+        verbose_name_plural = "일괄 처리"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_count__lte=models.F("total")) & Q(skipped_count__lte=models.F("total")),
+                name="claimbulkjob_counts_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_action_display()}"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, (self.done_count + self.skipped_count) * 100 // self.total)
+
+
+class ClaimBulkJobItem(models.Model):
+    """One claim of a bulk job's frozen selection and what happened to it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "대기"  # not processed yet
+        DONE = "done", "완료"  # the action was applied
+        SKIPPED = "skipped", "건너뜀"  # refused for this claim; `reason` says why
+
+    job = models.ForeignKey(ClaimBulkJob, on_delete=models.CASCADE, related_name="items", verbose_name="일괄 처리")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+", verbose_name="신고")
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField("사유", blank=True)
+    processed_at = models.DateTimeField("처리 시각", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "일괄 처리 항목"
+        verbose_name_plural = "일괄 처리 항목"
+        constraints = [models.UniqueConstraint(fields=["job", "claim"], name="claimbulkjobitem_unique_claim")]
+        indexes = [models.Index(fields=["job", "status", "id"], name="bulkjobitem_job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.claim_id}"
+
+
+class TransferBatch(BaseModel):
+    """Claims sent together to one affiliate, with the export files it downloads. Created by the transfer action."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "이관"  # created and available to the affiliate
+        ACKNOWLEDGED = "acknowledged", "수신 확인"  # the affiliate confirmed receipt
+
+    affiliate = models.ForeignKey(
+        Affiliate, on_delete=models.PROTECT, related_name="transfer_batches", verbose_name="계열사"
+    )
+    status = models.CharField("상태", max_length=20, choices=Status.choices, default=Status.SENT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="이관 처리자"
+    )
+    bulk_job = models.ForeignKey(
+        ClaimBulkJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="일괄 처리"
+    )
+    claim_count = models.PositiveIntegerField("건수", default=0)
+    csv_file = models.FileField("CSV", upload_to="transfers/%Y/%m/", blank=True)
+    xlsx_file = models.FileField("XLSX", upload_to="transfers/%Y/%m/", blank=True)
+    exported_at = models.DateTimeField("파일 생성 시각", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("수신 확인 시각", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="수신 확인자",
+    )
+
+    class Meta:
+        verbose_name = "계열사 이관 묶음"
+        verbose_name_plural = "계열사 이관 묶음"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulk_job", "affiliate"], name="transferbatch_one_per_job_affiliate"),
+            models.CheckConstraint(
+                condition=~Q(status="acknowledged") | Q(acknowledged_at__isnull=False),
+                name="transferbatch_acknowledged_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"이관 #{self.pk} {self.affiliate}"
+
+
+class TransferItem(models.Model):
+    """One claim inside a transfer batch. A claim is transferred at most once."""
+
+    batch = models.ForeignKey(TransferBatch, on_delete=models.PROTECT, related_name="items", verbose_name="이관 묶음")
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="transfer_item", verbose_name="신고")
+    created_at = models.DateTimeField("이관 시각", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "이관 항목"
+        verbose_name_plural = "이관 항목"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.claim_id}"
+
+
+class AffiliateOutcome(BaseModel):
+    """What the affiliate did with a transferred claim, reported by its users through the API."""
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "처리 완료"  # handled without money
+        REJECTED = "rejected", "거절"  # the affiliate refused the claim
+        COMPENSATED = "compensated", "보상 지급"  # paid, `amount_won` says how much
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="affiliate_outcome", verbose_name="신고")
+    batch = models.ForeignKey(
+        TransferBatch, on_delete=models.PROTECT, related_name="outcomes", verbose_name="이관 묶음"
+    )
+    outcome = models.CharField("결과", max_length=20, choices=Outcome.choices)
+    amount_won = models.PositiveBigIntegerField("보상액(원)", null=True, blank=True)
+    note = models.TextField("비고", max_length=2000, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="보고자"
+    )
+
+    class Meta:
+        verbose_name = "계열사 처리 결과"
+        verbose_name_plural = "계열사 처리 결과"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(outcome="compensated") & Q(amount_won__gt=0))
+                | (~Q(outcome="compensated") & Q(amount_won__isnull=True)),
+                name="affiliateoutcome_amount_iff_compensated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()

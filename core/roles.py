@@ -70,6 +70,42 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     COUNCIL_MEMBER: [],
 }
 
+# Case work (claims workflow, queues, transfers). Supervisors hold everything agents do plus assigning to
+# others, reopening and editing the reference data of case work; affiliate users (is_staff False, API only)
+# read their own company's transfer batches, acknowledge them and report outcomes.
+SUPPORT_SUPERVISOR = "support_supervisor"
+AFFILIATE = "affiliate"
+ROLES = (*ROLES, SUPPORT_SUPERVISOR, AFFILIATE)
+_CASEWORK_VIEW = [
+    *(f"claims.view_{model}" for model in ("claimhistory", "claimnote", "informationrequest", "cannedresponse")),
+    *(f"claims.view_{model}" for model in ("team", "categorypolicy", "claimbulkjob", "transferbatch")),
+    "claims.view_affiliateoutcome",
+]
+_CASEWORK_AGENT = [
+    *_CASEWORK_VIEW,
+    "claims.add_claimnote",
+    "claims.add_informationrequest",
+    "claims.add_claimbulkjob",
+    "claims.add_transferbatch",
+]
+ROLE_PERMISSIONS[SUPPORT_AGENT] += _CASEWORK_AGENT
+ROLE_PERMISSIONS[SUPPORT_SUPERVISOR] = [
+    *ROLE_PERMISSIONS[SUPPORT_AGENT],
+    "claims.assign_claim",
+    "claims.reopen_claim",
+    *(f"claims.{verb}_cannedresponse" for verb in ("add", "change", "delete")),
+    *(f"claims.{verb}_{model}" for verb in ("add", "change") for model in ("team", "categorypolicy")),
+]
+ROLE_PERMISSIONS[AFFILIATE] = [
+    "claims.view_transferbatch",
+    "claims.change_transferbatch",
+    "claims.view_affiliateoutcome",
+    "claims.add_affiliateoutcome",
+    "claims.change_affiliateoutcome",
+]
+ROLE_PERMISSIONS[AUDITOR] += _CASEWORK_VIEW
+ROLE_PERMISSIONS[SECRETARIAT] += ["claims.view_affiliateoutcome"]
+
 
 def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
     """Create the groups and set each one's permissions to exactly the matrix (for models that exist)."""
