@@ -10,6 +10,7 @@ admin.site.index_title = "업무"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:new", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("claims/", include("claims.urls")),
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

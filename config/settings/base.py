@@ -29,11 +29,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
+    "accounts",
     "claims",
     "notifications",
     "council",
     "compensation",
+    "payouts",
 ]
 
 MIDDLEWARE = [
@@ -43,9 +48,36 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username from one address out after repeated failures.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+
+# Staff sessions: 30 minutes idle, 12 hours at most, whatever the activity.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# TOTP second factor for the roles that move money, and superusers. Off in the embedded demo.
+OTP_ENFORCED = env_bool("OTP_ENFORCED", False)
+OTP_REQUIRED_FOR_GROUPS = ["finance", "finance_manager"]
+OTP_TOTP_ISSUER = "Redress"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -154,7 +186,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -171,6 +204,7 @@ CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": "notifications"},
     "claims.tasks.claim_import_*": {"queue": "imports"},
+    "payouts.tasks.*": {"queue": "settlement"},
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -185,6 +219,26 @@ REDRESS = {
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,
     "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 5000),
+}
+
+# Payouts (issue 7). The gateway is an adapter: a real provider plugs in by naming its class here.
+_GATEWAY_URL = env_str("PAYOUTS_GATEWAY_URL", "http://127.0.0.1:8450")
+PAYOUTS = {
+    "GATEWAY_BACKEND": env_str("PAYOUTS_GATEWAY_BACKEND", "payouts.gateways.sandbox.SandboxGateway"),
+    "GATEWAY_URL": _GATEWAY_URL,
+    "GATEWAY_TIMEOUT": float(env_str("PAYOUTS_GATEWAY_TIMEOUT", "10")),
+    "VOUCHER_BACKEND": env_str("PAYOUTS_VOUCHER_BACKEND", "payouts.gateways.sandbox.SandboxVoucherProvider"),
+    "VOUCHER_URL": env_str("PAYOUTS_VOUCHER_URL", _GATEWAY_URL),
+    # Fernet keys for bank account numbers, newest first: the first encrypts, every one decrypts (rotation).
+    "ACCOUNT_KEYS": env_list("PAYOUTS_ACCOUNT_KEYS"),
+    "ACCOUNT_HMAC_KEY": env_str("PAYOUTS_ACCOUNT_HMAC_KEY", ""),
+    "KEY_PREFIX": env_str("PAYOUTS_KEY_PREFIX", "rdx"),
+    "CHUNK_SIZE": env_int("PAYOUTS_CHUNK_SIZE", 200),
+    "SEND_CONCURRENCY": env_int("PAYOUTS_SEND_CONCURRENCY", 8),
+    "LANES": env_int("PAYOUTS_LANES", 4),
+    "STUCK_AFTER_SECONDS": env_int("PAYOUTS_STUCK_AFTER_SECONDS", 120),
+    "RETRY_BACKOFF_SECONDS": env_int("PAYOUTS_RETRY_BACKOFF_SECONDS", 60),
+    "MANAGER_APPROVAL_ABOVE_WON": env_int("PAYOUTS_MANAGER_APPROVAL_ABOVE_WON", 100_000_000),
 }
 
 LOGGING = {

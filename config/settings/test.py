@@ -10,3 +10,5 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# Django's test client logs in without a request, which django-axes refuses; lockout tests switch it on.
+AXES_ENABLED = False
