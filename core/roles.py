@@ -106,6 +106,44 @@ ROLE_PERMISSIONS[AFFILIATE] = [
 ROLE_PERMISSIONS[AUDITOR] += _CASEWORK_VIEW
 ROLE_PERMISSIONS[SECRETARIAT] += ["claims.view_affiliateoutcome"]
 
+# Compensation (issue 6). Reviewers decide assessments and appeals (the appeal always by a second reviewer);
+# the secretariat and finance draft policy versions, simulate them and start bulk assessment; adoption is
+# recorded from a council resolution; agents lodge an appeal for a claimant; the auditor reads everything.
+REVIEWER = "reviewer"
+ROLES = (*ROLES, REVIEWER)
+_COMPENSATION_POLICY = ("policy", "policyversion", "rule", "ruleband", "causationparameter")
+_COMPENSATION_VIEW = [
+    *(f"compensation.view_{model}" for model in _COMPENSATION_POLICY),
+    *(f"compensation.view_{model}" for model in ("assessment", "assessmentrun", "appeal", "entitlement")),
+    "compensation.view_compensationevent",
+]
+_COMPENSATION_PREPARE = [
+    *_COMPENSATION_VIEW,
+    *(f"compensation.{verb}_{model}" for verb in ("add", "change") for model in _COMPENSATION_POLICY),
+    *(f"compensation.delete_{model}" for model in ("rule", "ruleband", "causationparameter")),
+    "compensation.simulate_policyversion",
+    "compensation.add_assessmentrun",
+]
+ROLE_PERMISSIONS[REVIEWER] = [
+    *_REFERENCE_VIEW,
+    "claims.view_claim",
+    "claims.view_claimant",
+    "claims.view_claimevidence",
+    *_COMPENSATION_VIEW,
+    "compensation.change_assessment",
+    "compensation.decide_assessment",
+    "compensation.change_appeal",
+    "compensation.decide_appeal",
+]
+ROLE_PERMISSIONS[SECRETARIAT] += [*_COMPENSATION_PREPARE, "compensation.adopt_policyversion"]
+ROLE_PERMISSIONS[FINANCE] += _COMPENSATION_PREPARE
+ROLE_PERMISSIONS[SUPPORT_AGENT] += [
+    "compensation.view_assessment",
+    "compensation.view_appeal",
+    "compensation.add_appeal",
+]
+ROLE_PERMISSIONS[AUDITOR] += _COMPENSATION_VIEW
+
 
 def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
     """Create the groups and set each one's permissions to exactly the matrix (for models that exist)."""
