@@ -219,6 +219,8 @@ REDRESS = {
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,
     "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 5000),
+    # A .ttf with Korean glyphs for council minutes PDFs; empty = Debian fonts-nanum's NanumGothic.
+    "PDF_FONT_PATH": env_str("REDRESS_PDF_FONT_PATH", ""),
 }
 
 # Payouts (issue 7). The gateway is an adapter: a real provider plugs in by naming its class here.
