@@ -5,11 +5,16 @@ Flow: the secretariat drafts a `PolicyVersion` with `Rule`s (and `RuleBand`s, `C
 becomes an `Entitlement` (cash for the payouts app, in-kind items and service credit fulfilled here).
 """
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from core.models import BaseModel
+
+FROZEN_MESSAGE = "채택된 보상 기준 판은 바꿀 수 없습니다. 새 판을 만들어 고치세요."
 
 
 class RemedyType(models.TextChoices):
@@ -121,8 +126,53 @@ class PolicyVersion(BaseModel):
     def is_frozen(self) -> bool:
         return self.status != self.Status.DRAFT
 
+    # Fields a frozen version may still have written: only its supersession.
+    FROZEN_WRITABLE = frozenset({"status", "superseded_at", "updated_at"})
 
-class CausationParameter(BaseModel):
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A guard, not a side effect: the last line of defence if a service, the admin or a shell writes a
+        # frozen version (services check first and give a friendlier error).
+        if self.pk is not None and not self._state.adding:
+            stored = PolicyVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            update_fields = kwargs.get("update_fields")
+            if stored not in (None, self.Status.DRAFT) and (
+                update_fields is None or not set(update_fields) <= self.FROZEN_WRITABLE
+            ):
+                raise ValidationError(FROZEN_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_frozen:
+            raise ValidationError(FROZEN_MESSAGE)
+        return super().delete(*args, **kwargs)
+
+
+class VersionContentGuard(models.Model):
+    """Rows that are part of a version's content (rules, bands, causation) refuse writes once it is adopted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._version_frozen():
+            raise ValidationError(FROZEN_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self._version_frozen():
+            raise ValidationError(FROZEN_MESSAGE)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self._version_frozen():
+            raise ValidationError(FROZEN_MESSAGE)
+        return super().delete(*args, **kwargs)
+
+    def _version_frozen(self) -> bool:
+        raise NotImplementedError
+
+
+class CausationParameter(VersionContentGuard, BaseModel):
     """The causation reasoning for one service under one policy version, as data that rules may multiply by.
 
     Entered by the secretariat with the draft; frozen with the version."""
@@ -155,8 +205,11 @@ class CausationParameter(BaseModel):
     def __str__(self) -> str:
         return f"{self.version} · {self.service}"
 
+    def _version_frozen(self) -> bool:
+        return _stored_version_frozen(self.version_id)
 
-class Rule(BaseModel):
+
+class Rule(VersionContentGuard, BaseModel):
     """One rule of a policy version: conditions on a claim and the remedy it yields.
 
     Rules are tried in ascending `priority`; the first whose every set condition holds wins. A blank/null condition
@@ -227,12 +280,15 @@ class Rule(BaseModel):
     def __str__(self) -> str:
         return f"#{self.priority} {self.name}"
 
+    def _version_frozen(self) -> bool:
+        return _stored_version_frozen(self.version_id)
+
     @property
     def uses_causation(self) -> bool:
         return self.use_sector_margin or self.use_market_share or self.use_alternative
 
 
-class RuleBand(BaseModel):
+class RuleBand(VersionContentGuard, BaseModel):
     """One band of a `cash_tiered` rule: claims whose claimed amount lies in [lower, upper] receive `amount_won`.
 
     The band's ordinal in its rule is its tier ("2구간"). Edited inline with the rule."""
@@ -258,6 +314,20 @@ class RuleBand(BaseModel):
     def __str__(self) -> str:
         upper = f"{self.upper_won:,}" if self.upper_won is not None else "∞"
         return f"₩{self.lower_won:,}–{upper} → ₩{self.amount_won:,}"
+
+    def _version_frozen(self) -> bool:
+        if self.rule_id is None:
+            return False
+        version_id = Rule.objects.filter(pk=self.rule_id).values_list("version_id", flat=True).first()
+        return _stored_version_frozen(version_id)
+
+
+def _stored_version_frozen(version_id: int | None) -> bool:
+    """Read the status from the database, not from a possibly stale instance."""
+    if version_id is None:
+        return False
+    status = PolicyVersion.objects.filter(pk=version_id).values_list("status", flat=True).first()
+    return status not in (None, PolicyVersion.Status.DRAFT)
 
 
 class AssessmentRun(BaseModel):
