@@ -4,6 +4,7 @@ embedded setup of `make run` (SQLite under var/, a broker-free Celery transport)
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -196,6 +197,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs, declared here in one place; django-celery-beat copies them into its tables at start-up.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "council-meeting-reminders": {"task": "council.tasks.meeting_reminders_due_task", "schedule": 3600.0},
+    "council-action-item-reminders": {
+        "task": "council.tasks.action_item_reminders_due_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Separate queues so a 100,000-message announcement never delays settlement or an import.
 CELERY_TASK_DEFAULT_QUEUE = "default"
