@@ -242,7 +242,8 @@ class Claim(BaseModel):
     first_response_due_at = models.DateTimeField("처리 기한", null=True, blank=True, editable=False)
     first_responded_at = models.DateTimeField("최초 처리 시각", null=True, blank=True, editable=False)
     sla_paused_at = models.DateTimeField("기한 정지 시각", null=True, blank=True, editable=False)
-    sla_paused_seconds = models.PositiveIntegerField("기한 정지 누적(초)", default=0, editable=False)
+    # Database defaults too, so bulk writers that COPY rows (the importer) need not know these columns.
+    sla_paused_seconds = models.PositiveIntegerField("기한 정지 누적(초)", default=0, db_default=0, editable=False)
     sla_escalated_at = models.DateTimeField("기한 초과 보고 시각", null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
@@ -254,7 +255,7 @@ class Claim(BaseModel):
         editable=False,
     )
     reject_reason_code = models.CharField(
-        "기각 사유", max_length=30, choices=RejectReason.choices, blank=True, editable=False
+        "기각 사유", max_length=30, choices=RejectReason.choices, blank=True, default="", db_default="", editable=False
     )
 
     objects = ClaimQuerySet.as_manager()
