@@ -144,6 +144,32 @@ ROLE_PERMISSIONS[SUPPORT_AGENT] += [
 ]
 ROLE_PERMISSIONS[AUDITOR] += _COMPENSATION_VIEW
 
+# Payouts (issue 7). Finance builds, approves (never its own batch), releases and reconciles; batches above
+# PAYOUTS["MANAGER_APPROVAL_ABOVE_WON"] need a finance manager. The auditor reads everything.
+FINANCE_MANAGER = "finance_manager"
+ROLES = (*ROLES, FINANCE_MANAGER)
+_PAYOUTS_MODELS = ("bankaccount", "payout", "payoutattempt", "payoutbatch", "payoutevent", "ledgerentry",
+                   "reconciliationrun", "reconciliationexception")  # fmt: skip
+_PAYOUTS_VIEW = [f"payouts.view_{model}" for model in _PAYOUTS_MODELS]
+_PAYOUTS_FINANCE = [
+    *_PAYOUTS_VIEW,
+    "payouts.add_payout",
+    "payouts.change_payout",
+    "payouts.decide_risk_payout",
+    "payouts.add_payoutbatch",
+    "payouts.change_payoutbatch",
+    "payouts.approve_payoutbatch",
+    "payouts.release_payoutbatch",
+    "payouts.export_payoutbatch",
+    "payouts.add_reconciliationrun",
+    "payouts.change_reconciliationexception",
+]
+ROLE_PERMISSIONS[FINANCE] += [*_PAYOUTS_FINANCE, "compensation.view_entitlement"]
+ROLE_PERMISSIONS[FINANCE_MANAGER] = [
+    *_REFERENCE_VIEW, *_COMPENSATION_VIEW, *_PAYOUTS_FINANCE, "claims.view_claim", "payouts.finance_manager",
+]
+ROLE_PERMISSIONS[AUDITOR] += _PAYOUTS_VIEW
+
 
 def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
     """Create the groups and set each one's permissions to exactly the matrix (for models that exist)."""
