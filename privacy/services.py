@@ -1,0 +1,105 @@
+"""Personal-data access records and retention (PIPA)."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from core.clientip import client_ip
+from privacy.models import DestructionLog, PersonalDataAccess
+
+MAX_IDS_PER_RECORD = 1000
+
+
+def access_record(
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    action: str,
+    claimant_ids: Iterable[int],
+    reason: str = "",
+    query: str = "",
+) -> PersonalDataAccess | None:
+    """Write who saw which claimants' personal data. No claimants, no record."""
+    ids = sorted({int(pk) for pk in claimant_ids if pk is not None})
+    if not ids:
+        return None
+    actor = actor if actor is not None else getattr(request, "user", None)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return PersonalDataAccess.objects.create(
+        actor=actor,
+        actor_username=getattr(actor, "username", "") or "anonymous",
+        ip_address=client_ip(request) or None if request is not None else None,
+        action=action,
+        claimant_ids=ids[:MAX_IDS_PER_RECORD],
+        claimant_count=len(ids),
+        path=(request.get_full_path() if request is not None else "")[:500],
+        query=query[:500],
+        reason=reason[:500],
+    )
+
+
+def access_records_purge_expired(*, now: Any = None) -> int:
+    """Access records are kept two years (the trigger refuses earlier deletes)."""
+    cutoff = (now or timezone.now()) - timedelta(days=2 * 365)
+    deleted, _ = PersonalDataAccess.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+RETENTION_DONE_STATES = ("closed", "answered", "transferred", "rejected", "withdrawn", "merged")
+
+
+def _retention_days() -> int:
+    return int(getattr(settings, "PRIVACY_RETENTION_DAYS", 3 * 365))
+
+
+@transaction.atomic
+def claim_personal_data_destroy(*, claim_id: int, basis: str) -> DestructionLog | None:
+    """Anonymise one claim's claimant and delete its evidence files; statistics fields stay untouched.
+
+    Safe to run twice: an already anonymised claimant is skipped."""
+    from claims.models import Claim
+
+    claim = Claim.objects.select_for_update().select_related("claimant").filter(pk=claim_id).first()
+    if claim is None or claim.claimant.anonymised_at is not None:
+        return None
+    claimant = claim.claimant
+    files = 0
+    for evidence in claim.evidence.all():
+        if evidence.file:
+            evidence.file.delete(save=False)
+            files += 1
+        evidence.delete()
+    claimant.name = "파기됨"
+    claimant.email = ""
+    claimant.phone = ""
+    claimant.business_no = ""
+    claimant.anonymised_at = timezone.now()
+    claimant.save(update_fields=["name", "email", "phone", "business_no", "anonymised_at", "updated_at"])
+    claim.description = ""
+    claim.save(update_fields=["description", "updated_at"])
+    return DestructionLog.objects.create(
+        claim_reference=claim.reference,
+        claimant_id=claimant.pk,
+        files_deleted=files,
+        fields_cleared=["claimant.name", "claimant.email", "claimant.phone", "claimant.business_no", "description"],
+        basis=basis,
+    )
+
+
+def claims_due_for_destruction(*, now: Any = None, limit: int = 1000) -> list[int]:
+    from claims.models import Claim
+
+    cutoff = (now or timezone.now()) - timedelta(days=_retention_days())
+    return list(
+        Claim.objects.filter(
+            status__in=RETENTION_DONE_STATES, updated_at__lt=cutoff, claimant__anonymised_at__isnull=True
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
