@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.services import user_set_roles
 from bench.synth import generate_rows
 from claims.models import Claim, Incident, Service
 from claims.services import claim_submit
@@ -26,8 +27,6 @@ from core import roles
 DEMO_PASSWORD = "redress-demo-2022"
 DEMO_CLAIMS = 200
 DEMO_SEED = 1015  # the fire was on 15 October
-# The council member role arrives with the council app; the demo user is created only once the group exists.
-COUNCIL_MEMBER_GROUP = getattr(roles, "COUNCIL_MEMBER", "council_member")
 
 
 @dataclass(frozen=True)
@@ -35,16 +34,21 @@ class DemoLogin:
     username: str
     role: str  # group name, or "superuser"
     label: str  # what the person does, in Korean, for the console table
+    staff: bool = True  # outside people (council members) never reach the admin
 
 
 DEMO_LOGINS = [
     DemoLogin("admin", "superuser", "전체 관리자"),
     DemoLogin("agent", roles.SUPPORT_AGENT, "상담원 (피해 신고 처리)"),
+    DemoLogin("supervisor", "support_supervisor", "상담 책임자 (배정·재개)"),
     DemoLogin("secretary", roles.SECRETARIAT, "협의체 사무국"),
+    DemoLogin("reviewer", "reviewer", "보상 심사자"),
     DemoLogin("finance", roles.FINANCE, "재무 (지급 담당)"),
-    DemoLogin("finance2", roles.FINANCE, "재무 (지급 승인자)"),
+    DemoLogin("finance2", roles.FINANCE, "재무 (다른 담당자: 남의 지급 묶음 승인)"),
+    DemoLogin("fmanager", "finance_manager", "재무 책임자 (고액 지급 승인)"),
     DemoLogin("auditor", roles.AUDITOR, "감사 (읽기 전용)"),
-    DemoLogin("member", COUNCIL_MEMBER_GROUP, "협의체 위원"),
+    # Roles arrive with their apps: a login is created only once its group exists (checked by name).
+    DemoLogin("member", "council_member", "협의체 위원 (위원 화면 /council/)", staff=False),
 ]
 
 
@@ -69,30 +73,54 @@ def _demo_password_hash() -> str:
 
 
 @transaction.atomic
-def demo_user_ensure(*, login: DemoLogin) -> tuple[Any, bool]:
-    """Create the demo user (with the demo password) if missing; make sure it is staff and in its group.
+def demo_user_ensure(*, login: DemoLogin, actor: Any = None) -> tuple[Any, bool]:
+    """Create the demo user (with the demo password) if missing, with its staff flag and exactly its role.
 
     An existing user keeps its password: someone who changed it on a shared demo meant to."""
     User = get_user_model()
+    superuser = login.role == "superuser"
     user, created = User.objects.get_or_create(
-        username=login.username, defaults={"email": f"{login.username}@redress.local", "is_staff": True}
+        username=login.username,
+        defaults={
+            "email": f"{login.username}@redress.local",
+            "is_staff": login.staff,
+            "is_superuser": superuser,
+            # Hashed once for all demo users: the hasher is deliberately slow and this is a demo.
+            "password": _demo_password_hash(),
+        },
     )
-    changed = []
-    if login.role == "superuser" and not (user.is_superuser and user.is_staff):
-        user.is_superuser = user.is_staff = True
-        changed += ["is_superuser", "is_staff"]
-    elif not user.is_staff:
-        user.is_staff = True
-        changed.append("is_staff")
-    if created:
-        # Hashed once for all demo users: the hasher is deliberately slow and this is a demo.
-        user.password = _demo_password_hash()
-        changed.append("password")
-    if changed:
-        user.save(update_fields=changed)
-    if login.role != "superuser":
-        user.groups.add(Group.objects.get(name=login.role))
+    if (user.is_staff, user.is_superuser) != (login.staff, superuser):
+        user.is_staff, user.is_superuser = login.staff, superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
+    wanted = [] if superuser else [Group.objects.get(name=login.role)]
+    if {g.pk for g in user.groups.all()} != {g.pk for g in wanted}:
+        # Through the audited role-grant service, as the admin does it.
+        user_set_roles(user=user, roles=wanted, actor=actor)
     return user, created
+
+
+def demo_council_seat(*, incident: Incident, username: str, actor: Any) -> bool:
+    """Seat the demo council member on the incident's council (created if there is none), so that the
+    member workspace has something to show. Returns True if a seat was created."""
+    from council.models import Council, CouncilMember
+    from council.services.members import council_create, council_member_create
+
+    if CouncilMember.objects.filter(user__username=username).exists():
+        return False
+    council = Council.objects.filter(incident=incident).order_by("id").first()
+    if council is None:
+        council = council_create(incident=incident, name="판교 데이터센터 화재 피해지원 협의체", actor=actor)
+    council_member_create(
+        council=council,
+        name="김협의",
+        organisation="소상공인연합회",
+        constituency=CouncilMember.Constituency.SMALL_BUSINESS,
+        term_start=incident.occurred_at.date(),
+        email=f"{username}@redress.local",
+        username=username,
+        actor=actor,
+    )
+    return True
 
 
 @transaction.atomic  # one commit instead of 400: seconds saved on SQLite
@@ -139,13 +167,17 @@ def demo_claims_seed(*, incident: Incident, count: int = DEMO_CLAIMS, seed: int 
 def demo_seed(*, claims: int = DEMO_CLAIMS, incident_code: str = "2022-pangyo-dc-fire") -> DemoResult:
     """Users for every role that exists, then the demo claims."""
     available = demo_logins_available()
+    incident = Incident.objects.get(code=incident_code)
     created_users = []
+    admin = None
     for login in available:
-        _user, created = demo_user_ensure(login=login)
+        user, created = demo_user_ensure(login=login, actor=admin)
+        admin = admin or (user if user.is_superuser else None)
         if created:
             created_users.append(login.username)
+        if login.role == "council_member":
+            demo_council_seat(incident=incident, username=login.username, actor=admin)
     skipped = [d.username for d in DEMO_LOGINS if d not in available]
-    incident = Incident.objects.get(code=incident_code)
     made, existing, rejected = demo_claims_seed(incident=incident, count=claims) if claims else (0, 0, 0)
     return DemoResult(created_users, skipped, made, existing, rejected)
 

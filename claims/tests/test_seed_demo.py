@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
+from accounts.models import RoleChange
 from claims.models import Claim
 from core import demo
 
@@ -32,19 +33,22 @@ def test_seeds_logins_and_claims_once(settings):
     assert demo.DEMO_PASSWORD in out
     admin = authenticate(username="admin", password=demo.DEMO_PASSWORD)
     assert admin is not None and admin.is_superuser
-    for username, group in [
-        ("agent", "support_agent"),
-        ("secretary", "secretariat"),
-        ("finance", "finance"),
-        ("finance2", "finance"),
-        ("auditor", "auditor"),
-    ]:
-        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
-        assert user is not None, username
-        assert user.is_staff and not user.is_superuser
-        assert list(user.groups.values_list("name", flat=True)) == [group]
-    member_group_exists = Group.objects.filter(name=demo.COUNCIL_MEMBER_GROUP).exists()
-    assert User.objects.filter(username="member").exists() == member_group_exists
+    for login in demo.DEMO_LOGINS[1:]:
+        if not Group.objects.filter(name=login.role).exists():
+            assert not User.objects.filter(username=login.username).exists()
+            continue
+        user = authenticate(username=login.username, password=demo.DEMO_PASSWORD)
+        assert user is not None, login.username
+        assert user.is_staff == login.staff and not user.is_superuser
+        assert list(user.groups.values_list("name", flat=True)) == [login.role]
+    for username in ("agent", "secretary", "finance", "finance2", "auditor"):
+        assert User.objects.filter(username=username, is_staff=True).exists()
+    if Group.objects.filter(name="council_member").exists():
+        member = User.objects.get(username="member")
+        assert not member.is_staff
+        assert member.council_seats.count() == 1
+    # Grants went through the audited service.
+    assert RoleChange.objects.filter(user__username="agent", role="support_agent", action="granted").count() == 1
 
     claims = Claim.objects.filter(submission_id__startswith="demo:")
     assert claims.count() == 40
@@ -63,6 +67,9 @@ def test_seeds_logins_and_claims_once(settings):
     assert Claim.objects.count() == 40
     assert User.objects.count() == users_before
     assert authenticate(username="agent", password="changed-by-agent-1") is not None
+    assert RoleChange.objects.filter(user__username="agent").count() == 1
+    if Group.objects.filter(name="council_member").exists():
+        assert User.objects.get(username="member").council_seats.count() == 1
 
 
 def test_logins_only_writes_nothing(settings):
