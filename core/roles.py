@@ -170,6 +170,21 @@ ROLE_PERMISSIONS[FINANCE_MANAGER] = [
 ]
 ROLE_PERMISSIONS[AUDITOR] += _PAYOUTS_VIEW
 
+# Notifications (issue 3). Case workers see every message a claimant was sent and may resend one; the
+# secretariat prepares and starts bulk announcements (campaigns); only superusers edit the wording.
+_NOTIFICATIONS_VIEW = [
+    f"notifications.view_{model}" for model in ("notification", "deliveryattempt", "campaign", "notificationtemplate")
+]
+ROLE_PERMISSIONS[SUPPORT_AGENT] += [*_NOTIFICATIONS_VIEW, "notifications.resend_notification"]
+ROLE_PERMISSIONS[SUPPORT_SUPERVISOR] += [*_NOTIFICATIONS_VIEW, "notifications.resend_notification"]
+ROLE_PERMISSIONS[SECRETARIAT] += [
+    *_NOTIFICATIONS_VIEW,
+    "notifications.add_campaign",
+    "notifications.change_campaign",
+    "notifications.start_campaign",
+]
+ROLE_PERMISSIONS[AUDITOR] += _NOTIFICATIONS_VIEW
+
 
 def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
     """Create the groups and set each one's permissions to exactly the matrix (for models that exist)."""
