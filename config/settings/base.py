@@ -200,6 +200,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs, declared here in one place; django-celery-beat copies them into its tables at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Re-enqueues notifications left pending (broker down at commit) and takes back expired leases.
+    "notifications-sweep": {"task": "notifications.tasks.notification_sweep_task", "schedule": 60.0},
     "council-meeting-reminders": {"task": "council.tasks.meeting_reminders_due_task", "schedule": 3600.0},
     "council-action-item-reminders": {
         "task": "council.tasks.action_item_reminders_due_task",
@@ -212,6 +214,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "notifications", "bulk", "imports", "settlement"]
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
+    # Exact names win over patterns: campaign fan-out and its batched deliveries go to `bulk`.
+    "notifications.tasks.campaign_plan_task": {"queue": "bulk"},
+    "notifications.tasks.campaign_send_chunk_task": {"queue": "bulk"},
+    "notifications.tasks.notification_deliver_batch_task": {"queue": "bulk"},
     "notifications.tasks.*": {"queue": "notifications"},
     "claims.tasks.claim_import_*": {"queue": "imports"},
     "payouts.tasks.*": {"queue": "settlement"},
@@ -222,6 +228,22 @@ EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 1025)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redress 피해지원센터 <no-reply@redress.local>")
+
+# Notification channels (notifications/conf.py lists every key and its default).
+NOTIFICATIONS = {
+    "ALIMTALK_BACKEND": env_str("NOTIFICATIONS_ALIMTALK_BACKEND", "notifications.channels.sandbox.SandboxAlimtalkBackend"),
+    "SMS_BACKEND": env_str("NOTIFICATIONS_SMS_BACKEND", "notifications.channels.sandbox.SandboxSmsBackend"),
+    "ENABLED_CHANNELS": env_list("NOTIFICATIONS_CHANNELS", "alimtalk,sms,email"),
+    "RATE_LIMITS": {
+        "email": env_int("NOTIFICATIONS_EMAIL_PER_SECOND", 200),
+        "alimtalk": env_int("NOTIFICATIONS_ALIMTALK_PER_SECOND", 100),
+        "sms": env_int("NOTIFICATIONS_SMS_PER_SECOND", 50),
+    },
+    "MAX_ATTEMPTS": env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5),
+    "RETRY_BASE_SECONDS": env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30),
+    "SWEEP_GRACE_SECONDS": env_int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", 300),
+    "MAILDIR": env_str("NOTIFICATIONS_MAILDIR", str(VAR_DIR / "mail")),
+}
 
 REDRESS = {
     # Public base URL used in messages to claimants.
