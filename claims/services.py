@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from claims.casework.assignment import claim_route_on_intake
 from claims.intake import claim_text_clean, claimant_clean
-from claims.models import Claim, Claimant, ClaimEvidence, Incident, Service
+from claims.models import Claim, Claimant, ClaimEvidence, Incident, InformationRequest, Service
 from claims.triage import triage
 from notifications.services import notify
 
@@ -64,7 +65,10 @@ def evidence_validate(*, files: Iterable[UploadedFile]) -> list[tuple[UploadedFi
     return checked
 
 
-def _evidence_attach(*, claim: Claim, files: list[tuple[UploadedFile, str]]) -> None:
+def evidence_attach(
+    *, claim: Claim, files: list[tuple[UploadedFile, str]], information_request: InformationRequest | None = None
+) -> None:
+    """Store checked files on a claim (at intake, or as the answer to an information request)."""
     for upload, mime in files:
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -76,6 +80,7 @@ def _evidence_attach(*, claim: Claim, files: list[tuple[UploadedFile, str]]) -> 
             content_type=mime,
             size=upload.size or 0,
             sha256=digest.hexdigest(),
+            information_request=information_request,
         )
         evidence.file.save(f"{claim.reference}.{EVIDENCE_TYPES[mime]}", upload, save=False)
         evidence.save()
@@ -168,7 +173,8 @@ def claim_submit(
                 ),
                 submission_id=submission_id or None,
             )
-            _evidence_attach(claim=claim, files=checked_files)
+            evidence_attach(claim=claim, files=checked_files)
+            claim_route_on_intake(claim=claim)
             claim_received_notify(claim=claim)
     except IntegrityError:
         # Two concurrent requests with one submission_id: the loser returns the winner's claim.

@@ -207,6 +207,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "council.tasks.action_item_reminders_due_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Case work (claims.casework.tasks).
+    "claims-sla-escalation": {
+        "task": "claims.casework.tasks.claims_escalate_overdue_task",
+        "schedule": crontab(hour=9, minute=5),
+    },
+    "claims-info-request-reminders": {
+        "task": "claims.casework.tasks.information_requests_remind_due_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "claims-info-request-expiry": {
+        "task": "claims.casework.tasks.information_requests_expire_due_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "claims-bulk-jobs-resume": {"task": "claims.casework.tasks.claim_bulk_jobs_resume_task", "schedule": 300.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Separate queues so a 100,000-message announcement never delays settlement or an import.
@@ -220,6 +234,8 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.notification_deliver_batch_task": {"queue": "bulk"},
     "notifications.tasks.*": {"queue": "notifications"},
     "claims.tasks.claim_import_*": {"queue": "imports"},
+    "claims.casework.tasks.claim_bulk_job_*": {"queue": "bulk"},
+    "claims.casework.tasks.transfer_batch_export_task": {"queue": "bulk"},
     "payouts.tasks.*": {"queue": "settlement"},
 }
 
