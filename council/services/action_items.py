@@ -102,7 +102,7 @@ def action_item_remind(*, item_id: int, today: date | None = None) -> bool:
             context={
                 "council": item.meeting.council.name,
                 "title": item.title,
-                "due_date": item.due_date.isoformat(),
+                "due_date": item.due_date,
                 "owner": item.owner_label,
             },
             user=user,

@@ -164,8 +164,8 @@ def _notice_send(*, meeting: Meeting, actor: Any) -> int:
     context = {
         "council": meeting.council.name,
         "meeting_title": title,
-        "meeting_number": meeting.number_label,
-        "starts_at": meeting_starts_label(meeting),
+        "meeting_number": meeting.number,
+        "starts_at": timezone.localtime(meeting.starts_at),
         "place": meeting.place or meeting.online_url,
         "agenda": agenda,
     }
@@ -197,8 +197,8 @@ def meeting_reminder_send(*, meeting_id: int) -> int:
     context = {
         "council": meeting.council.name,
         "meeting_title": meeting.title,
-        "meeting_number": meeting.number_label,
-        "starts_at": meeting_starts_label(meeting),
+        "meeting_number": meeting.number,
+        "starts_at": timezone.localtime(meeting.starts_at),
         "place": meeting.place or meeting.online_url,
     }
     for member in recipients:
