@@ -1,0 +1,486 @@
+"""Bulk import of claims gathered by other channels (call centre, post) from a CSV file.
+
+Every row goes through the same cleaning functions as the API (`claims.intake`) and the same triage;
+rows are written in chunks, each chunk in one transaction, so a crash never leaves half a chunk behind and a
+re-run skips what is already there (`external_id` is unique per incident). On PostgreSQL the rows are
+streamed with COPY; elsewhere (the embedded SQLite setup) `bulk_create` does the same job more slowly.
+
+Row numbers are spreadsheet row numbers: the header is row 1, the first data row is row 2.
+"""
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from claims.intake import CHANNELS, claim_text_clean, claimant_clean, parse_bool
+from claims.models import Claim, Claimant, Incident
+from claims.services import incident_reserve_references
+from claims.triage import triage
+from core.validators import contains_rrn
+
+KST = ZoneInfo("Asia/Seoul")
+COLUMNS = ("external_id", "received_at", "channel", "claimant_kind", "name", "email", "phone", "business_no",
+           "service", "paid", "claimed_amount", "description")  # fmt: skip
+# A file without these is refused whole; the others may be left out and count as blank.
+REQUIRED_COLUMNS = ("external_id", "received_at", "claimant_kind", "name", "phone", "service", "paid")
+EXTERNAL_ID_MAX = 64
+# claimant_clean names its fields after the API; the file calls `kind` `claimant_kind`.
+_CLAIMANT_FIELD_TO_COLUMN = {"kind": "claimant_kind"}
+_LOOSE_DATETIME = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# Any constant would do: it namespaces the per-incident lock that serialises concurrent imports.
+_ADVISORY_LOCK_NAMESPACE = 0x1C1A
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    duplicates: int = 0  # rows whose external_id was already imported (in the database or earlier in the file)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    probable_duplicates: int = 0  # imported rows flagged as a probable duplicate of an earlier claim
+    total_rows: int = 0  # data rows in the file, blank lines not counted
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "probable_duplicates": self.probable_duplicates,
+        }
+
+
+# progress(processed_rows, total_rows, result_so_far); called once per chunk inside the chunk's transaction,
+# so whatever it writes commits together with the chunk's claims.
+ProgressCallback = Callable[[int, int, ImportResult], None]
+
+
+@dataclass(slots=True)
+class _Row:
+    """One valid row on its way to the database."""
+
+    number: int
+    external_id: str
+    claimant: dict[str, str]
+    service_id: int
+    paid: bool
+    claimed_amount: int | None
+    description: str
+    channel: str
+    received_at: datetime
+    operator: str
+    affiliate_id: int | None
+    category: str
+    subtype: str
+    triage_rule: str
+    duplicate_of: "int | _Row | None" = None
+    claim_id: int | None = None
+    reference: str = ""
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 with or without BOM, else CP949 (what Excel in Korea writes when asked for CSV)."""
+    if data.startswith(codecs.BOM_UTF8):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ValidationError({"file": ["UTF-16 파일은 읽을 수 없습니다. 'CSV UTF-8' 형식으로 저장해 주세요."]})
+    else:
+        encodings = ("utf-8", "cp949")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError({"file": ["UTF-8 또는 CP949(엑셀 CSV) 인코딩이 아닙니다."]})
+
+
+def _read_bytes(source: str | os.PathLike[str] | IO[bytes]) -> bytes:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            return handle.read()
+    data = source.read()
+    if isinstance(data, str):
+        raise ValidationError({"file": ["파일은 바이너리 모드로 열어야 합니다."]})
+    return data
+
+
+def header_columns(header: list[str]) -> dict[str, int]:
+    """Map each known column to its position, or refuse the file naming what is missing."""
+    names = [name.strip().lstrip("\ufeff").lower() for name in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise ValidationError({"header": [f"같은 열이 두 번 있습니다: {', '.join(repeated)}"]})
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        raise ValidationError({"header": [f"필수 열이 없습니다: {', '.join(missing)}"]})
+    return {name: index for index, name in enumerate(names) if name in COLUMNS}
+
+
+def _records(text: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+def _count_data_rows(text: str) -> int:
+    """Parse the whole file once before writing anything, so a broken CSV is refused whole."""
+    reader = _records(text)
+    count = 0
+    try:
+        for values in reader:
+            if any(values):
+                count += 1
+    except csv.Error as exc:
+        raise ValidationError({"file": [f"{reader.line_num}번째 줄 부근의 CSV 형식이 잘못되었습니다: {exc}"]}) from exc
+    return max(0, count - 1)
+
+
+def parse_received_at(raw: str) -> datetime:
+    """ISO 8601, or `YYYY-MM-DD HH:MM[:SS]` as Excel writes it; a time without an offset is Korean time."""
+    text = raw.strip()
+    if not text:
+        raise ValidationError("접수 시각을 입력해 주세요.")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        match = _LOOSE_DATETIME.match(text)
+        if match is None:
+            raise ValidationError("접수 시각은 ISO 8601 또는 YYYY-MM-DD HH:MM[:SS] 형식이어야 합니다.") from None
+        try:
+            value = datetime(*(int(part or 0) for part in match.groups()))  # type: ignore[misc]
+        except ValueError:
+            raise ValidationError("존재하지 않는 날짜나 시각입니다.") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=KST)
+    return value
+
+
+class _Validator:
+    """Turns one CSV record into a `_Row` or a field-keyed error dict, with the API's cleaning functions."""
+
+    def __init__(self, *, incident: Incident, columns: dict[str, int], width: int) -> None:
+        self.width = width
+        # A column left out of the file reads as the blank cell appended at position `width`.
+        (self.i_external_id, self.i_received_at, self.i_channel, self.i_kind, self.i_name, self.i_email,
+         self.i_phone, self.i_business_no, self.i_service, self.i_paid, self.i_amount, self.i_description) = (
+            columns.get(name, width) for name in COLUMNS
+        )  # fmt: skip
+        self.services = {s.code.lower(): (s.pk, s.affiliate_id) for s in incident.services.all()}
+        self.not_before = incident.occurred_at
+        self.not_after = timezone.now() + timedelta(minutes=10)
+
+    def __call__(self, number: int, values: list[str]) -> _Row | dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        if len(values) > self.width and any(value.strip() for value in values[self.width :]):
+            errors["row"] = ["머리글보다 칸이 많습니다. 쉼표가 든 값은 따옴표로 감싸 주세요."]
+        values = values[: self.width]
+        values.extend([""] * (self.width + 1 - len(values)))
+
+        external_id = values[self.i_external_id].strip()
+        if not external_id:
+            errors["external_id"] = ["외부 ID를 입력해 주세요."]
+        elif len(external_id) > EXTERNAL_ID_MAX:
+            errors["external_id"] = [f"외부 ID는 {EXTERNAL_ID_MAX}자 이하여야 합니다."]
+        elif contains_rrn(external_id):
+            errors["external_id"] = ["주민등록번호로 보이는 숫자가 있습니다. 주민등록번호는 수집하지 않습니다."]
+
+        received_at = None
+        try:
+            received_at = parse_received_at(values[self.i_received_at])
+            if received_at < self.not_before:
+                errors["received_at"] = ["장애 발생 전 시각입니다."]
+            elif received_at > self.not_after:
+                errors["received_at"] = ["미래 시각입니다."]
+        except ValidationError as exc:
+            errors["received_at"] = exc.messages
+
+        channel = values[self.i_channel].strip().lower() or Claim.Channel.IMPORT
+        if channel not in CHANNELS:
+            errors["channel"] = [f"접수 경로는 {', '.join(sorted(CHANNELS))} 중 하나여야 합니다."]
+
+        service = self.services.get(values[self.i_service].strip().lower())
+        if service is None:
+            errors["service"] = ["이 장애의 서비스 코드가 아닙니다."]
+
+        paid = False
+        try:
+            paid = parse_bool(values[self.i_paid])
+        except ValidationError as exc:
+            errors["paid"] = exc.messages
+
+        claimant: dict[str, str] = {}
+        try:
+            claimant = claimant_clean(
+                kind=values[self.i_kind],
+                name=values[self.i_name],
+                email=values[self.i_email],
+                phone=values[self.i_phone],
+                business_no=values[self.i_business_no],
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[_CLAIMANT_FIELD_TO_COLUMN.get(name, name)] = messages
+        text: dict[str, Any] = {}
+        try:
+            text = claim_text_clean(description=values[self.i_description], claimed_amount=values[self.i_amount])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            return errors
+
+        assert service is not None and received_at is not None
+        service_id, affiliate_id = service
+        amount, description = text["claimed_amount"], text["description"]
+        decision = triage(service_affiliate_id=affiliate_id, paid=paid, claimed_amount=amount, description=description)
+        return _Row(
+            number, external_id, claimant, service_id, paid, amount, description, channel, received_at,
+            decision.operator, decision.affiliate_id, decision.category, decision.subtype, decision.rule,
+        )  # fmt: skip
+
+
+class _DuplicateIndex:
+    """The earliest not-itself-duplicate claim per (service, phone) and (service, business number).
+
+    Mirrors `claims.services.claim_find_probable_duplicate` for a whole file: the database is asked once per
+    chunk for the keys not seen yet, and rows of the file become candidates for the rows after them."""
+
+    def __init__(self, *, incident_id: int) -> None:
+        self.incident_id = incident_id
+        # key → claim id, a `_Row` of the current chunk, or None (known to have no earlier claim)
+        self.by_phone: dict[tuple[int, str], int | _Row | None] = {}
+        self.by_business: dict[tuple[int, str], int | _Row | None] = {}
+
+    def load(self, rows: list[_Row]) -> None:
+        phones = {r.claimant["phone"] for r in rows if (r.service_id, r.claimant["phone"]) not in self.by_phone}
+        businesses = {
+            r.claimant["business_no"]
+            for r in rows
+            if r.claimant["business_no"] and (r.service_id, r.claimant["business_no"]) not in self.by_business
+        }
+        for key_field, values, index in (
+            ("phone", phones, self.by_phone),
+            ("business_no", businesses, self.by_business),
+        ):
+            if values:
+                for service_id, value, claim_id in _earliest_claims(self.incident_id, key_field, list(values)):
+                    index.setdefault((service_id, value), claim_id)
+        for row in rows:
+            self.by_phone.setdefault((row.service_id, row.claimant["phone"]), None)
+            if row.claimant["business_no"]:
+                self.by_business.setdefault((row.service_id, row.claimant["business_no"]), None)
+
+    def flag(self, row: _Row) -> None:
+        """Link `row` to its earliest match, or make it the match for the rows after it."""
+        phone_key = (row.service_id, row.claimant["phone"])
+        business_key = (row.service_id, row.claimant["business_no"]) if row.claimant["business_no"] else None
+        candidates = [self.by_phone.get(phone_key)]
+        if business_key:
+            candidates.append(self.by_business.get(business_key))
+        earliest = _earliest(*candidates)
+        if earliest is not None:
+            row.duplicate_of = earliest
+            return
+        self.by_phone[phone_key] = row
+        if business_key:
+            self.by_business[business_key] = row
+
+    def settle(self, rows: list[_Row]) -> None:
+        """After a chunk is written its rows are plain claim ids for the chunks that follow."""
+        for row in rows:
+            if row.duplicate_of is None:
+                self.by_phone[(row.service_id, row.claimant["phone"])] = row.claim_id
+                if row.claimant["business_no"]:
+                    self.by_business[(row.service_id, row.claimant["business_no"])] = row.claim_id
+
+
+def _earliest_claims(incident_id: int, key_field: str, values: list[str]) -> list[tuple[int, str, int]]:
+    """(service, value, id) of claims not flagged themselves whose claimant has one of `values`, oldest first."""
+    if connection.vendor != "postgresql":
+        return list(
+            Claim.objects.filter(
+                incident_id=incident_id, duplicate_of__isnull=True, **{f"claimant__{key_field}__in": values}
+            )
+            .order_by("id")
+            .values_list("service_id", f"claimant__{key_field}", "id")
+        )
+    # `= ANY(array)` instead of the ORM's IN list: one parameter instead of thousands, several times faster.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.service_id, p.{key_field}, c.id FROM {Claim._meta.db_table} c"
+            f" JOIN {Claimant._meta.db_table} p ON p.id = c.claimant_id"
+            f" WHERE c.incident_id = %s AND c.duplicate_of_id IS NULL AND p.{key_field} = ANY(%s) ORDER BY c.id",
+            [incident_id, values],
+        )
+        return cursor.fetchall()
+
+
+def _earliest(*candidates: int | _Row | None) -> int | _Row | None:
+    # Existing claims (ids) are older than any row of the file; rows of the file are ordered by row number.
+    ids = [c for c in candidates if isinstance(c, int)]
+    if ids:
+        return min(ids)
+    rows = [c for c in candidates if isinstance(c, _Row)]
+    return min(rows, key=lambda r: r.number) if rows else None
+
+
+def claims_import_csv(
+    *,
+    incident: Incident,
+    source: str | os.PathLike[str] | IO[bytes],
+    actor: Any = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import a claims CSV into `incident`. Bad rows are reported, good rows imported, known ones skipped.
+
+    Raises ValidationError (nothing written) when the file cannot be read or lacks a required column."""
+    text = decode_csv(_read_bytes(source))
+    total = _count_data_rows(text)
+    reader = _records(text)
+    header = next(reader, None)
+    while header is not None and not any(header):
+        header = next(reader, None)
+    if header is None:
+        raise ValidationError({"file": ["빈 파일입니다."]})
+    validate = _Validator(incident=incident, columns=header_columns(header), width=len(header))
+    writer = _ChunkWriter(incident=incident, actor=actor)
+    result = ImportResult(total_rows=total)
+    chunk_size = max(1, int(settings.REDRESS["IMPORT_CHUNK_ROWS"]))
+    seen: set[str] = set()
+    processed = 0
+    chunk: list[_Row] = []
+    # reader.line_num counts physical lines; a spreadsheet counts records, which is what people look at.
+    number = 1
+    for values in reader:
+        number += 1
+        if not any(values):
+            continue
+        processed += 1
+        checked = validate(number, values)
+        if isinstance(checked, dict):
+            result.rejected.append({"row": number, "errors": checked})
+        elif checked.external_id in seen:
+            result.duplicates += 1
+        else:
+            seen.add(checked.external_id)
+            chunk.append(checked)
+        if processed % chunk_size == 0:
+            writer.write(chunk, result=result, on_commit=_progress_call(progress, processed, total, result))
+            chunk = []
+    if chunk or processed % chunk_size:
+        writer.write(chunk, result=result, on_commit=_progress_call(progress, processed, total, result))
+    return result
+
+
+def _progress_call(progress: ProgressCallback | None, processed: int, total: int, result: ImportResult):  # type: ignore[no-untyped-def]
+    if progress is None:
+        return None
+    return lambda: progress(processed, total, result)
+
+
+class _ChunkWriter:
+    """Writes one chunk of valid rows atomically: skip known external ids, flag duplicates, store."""
+
+    def __init__(self, *, incident: Incident, actor: Any) -> None:
+        self.incident = incident
+        self.actor = actor
+        self.duplicates = _DuplicateIndex(incident_id=incident.pk)
+        self.postgres = connection.vendor == "postgresql"
+
+    def _known_external_ids(self, rows: list[_Row]) -> set[str]:
+        if not rows:
+            return set()
+        external_ids = [r.external_id for r in rows]
+        if not self.postgres:
+            known = Claim.objects.filter(incident_id=self.incident.pk, external_id__in=external_ids)
+            return set(known.values_list("external_id", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT external_id FROM {Claim._meta.db_table} WHERE incident_id = %s AND external_id = ANY(%s)",
+                [self.incident.pk, external_ids],
+            )
+            return {external_id for (external_id,) in cursor.fetchall()}
+
+    def write(self, rows: list[_Row], *, result: ImportResult, on_commit: Callable[[], None] | None) -> None:
+        known = self._known_external_ids(rows)
+        fresh = [r for r in rows if r.external_id not in known]
+        # Reserved before the chunk's transaction so the incident row is not locked while rows are written;
+        # a chunk that fails leaves a gap in the numbering, never a reused reference.
+        references = incident_reserve_references(incident_id=self.incident.pk, count=len(fresh)) if fresh else []
+        with transaction.atomic():
+            if fresh and self.postgres:
+                # Two imports of one file at once: the second waits, then sees the first one's rows as known.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, self.incident.pk])
+                late = self._known_external_ids(fresh)
+                fresh = [r for r in fresh if r.external_id not in late]
+            result.duplicates += len(rows) - len(fresh)
+            if fresh:
+                self.duplicates.load(fresh)
+                for row, reference in zip(fresh, references, strict=False):
+                    row.reference = reference
+                    self.duplicates.flag(row)
+                if self.postgres:
+                    from claims.importer_copy import copy_chunk
+
+                    copy_chunk(rows=fresh, incident=self.incident)
+                else:
+                    _orm_chunk(rows=fresh, incident=self.incident)
+                self.duplicates.settle(fresh)
+                result.imported += len(fresh)
+                result.probable_duplicates += sum(1 for r in fresh if r.duplicate_of is not None)
+                claims_imported_hook(incident=self.incident, rows=fresh, actor=self.actor)
+            if on_commit is not None:
+                on_commit()
+
+
+def claims_imported_hook(*, incident: Incident, rows: list[_Row], actor: Any) -> None:
+    """Side effects owed to each imported claim, run in the chunk's transaction.
+
+    The claim_received message to each claimant belongs here; see notifications for the bulk path."""
+
+
+def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:
+    """Portable write path (SQLite): bulk_create, then link duplicates that point into the same chunk."""
+    people = Claimant.objects.bulk_create([Claimant(**row.claimant) for row in rows])
+    claims = []
+    for row, person in zip(rows, people, strict=True):
+        target = row.duplicate_of
+        claims.append(
+            Claim(
+                reference=row.reference,
+                incident=incident,
+                service_id=row.service_id,
+                claimant_id=person.pk,
+                claimant_kind=person.kind,
+                paid=row.paid,
+                claimed_amount=row.claimed_amount,
+                description=row.description,
+                channel=row.channel,
+                received_at=row.received_at,
+                consent_privacy=True,
+                operator=row.operator,
+                affiliate_id=row.affiliate_id,
+                category=row.category,
+                subtype=row.subtype,
+                triage_rule=row.triage_rule,
+                duplicate_of_id=target if isinstance(target, int) else None,
+                external_id=row.external_id,
+            )
+        )
+    Claim.objects.bulk_create(claims)
+    relink = []
+    for row, claim in zip(rows, claims, strict=True):
+        row.claim_id = claim.pk
+        if isinstance(row.duplicate_of, _Row):
+            claim.duplicate_of_id = row.duplicate_of.claim_id
+            relink.append(claim)
+    if relink:
+        Claim.objects.bulk_update(relink, ["duplicate_of"])
