@@ -14,10 +14,11 @@ from council.services.meetings import (
     meeting_notice_send,
     meeting_plan,
     meeting_reminder_send,
+    meeting_rename,
     meeting_reschedule,
     meeting_transition,
 )
-from council.services.members import council_create, council_member_create, council_member_update
+from council.services.members import council_create, council_member_create, council_member_update, council_update
 from council.services.minutes import (
     minutes_approve,
     minutes_circulate,
@@ -55,9 +56,11 @@ __all__ = [
     "council_create",
     "council_member_create",
     "council_member_update",
+    "council_update",
     "meeting_notice_send",
     "meeting_plan",
     "meeting_reminder_send",
+    "meeting_rename",
     "meeting_reschedule",
     "meeting_transition",
     "minutes_approve",

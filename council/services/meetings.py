@@ -108,6 +108,18 @@ def meeting_reschedule(
 
 
 @transaction.atomic
+def meeting_rename(*, meeting: Meeting, title: str, actor: Any) -> Meeting:
+    """Change the title (not part of the schedule: no notice, no SEQUENCE change)."""
+    require_perm(actor, "council.change_meeting")
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.title != title:
+        meeting.title = title
+        meeting.full_clean()
+        meeting.save(update_fields=["title", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
 def meeting_transition(*, meeting: Meeting, to_state: str, actor: Any, reason: str = "") -> Meeting:
     """Move a meeting along TRANSITIONS. Held needs the start time to have passed; cancelling or
     postponing tells members (the calendar entry is cancelled); planning a postponed meeting again

@@ -13,6 +13,7 @@ from core import roles
 from council.models import Council, CouncilMember
 from council.services._common import require_perm
 
+COUNCIL_FIELDS = ("name", "short_name", "quorum_rule", "quorum_fixed", "voting_rule", "is_active")
 MEMBER_FIELDS = ("name", "organisation", "position", "constituency", "role", "email", "term_start", "term_end")
 
 
@@ -38,6 +39,22 @@ def council_create(
     )
     council.full_clean()
     council.save()
+    return council
+
+
+@transaction.atomic
+def council_update(*, council: Council, actor: Any, **fields: Any) -> Council:
+    """Change a council's settings (name, quorum and voting rules). Decided resolutions keep the counts
+    and outcome they were recorded with."""
+    require_perm(actor, "council.change_council")
+    unknown = set(fields) - set(COUNCIL_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["변경할 수 없는 항목입니다."] for name in sorted(unknown)})
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    for name, value in fields.items():
+        setattr(council, name, value)
+    council.full_clean()
+    council.save(update_fields=[*fields, "updated_at"])
     return council
 
 
