@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -14,6 +15,11 @@ from claims.filters import ClaimFilterSet
 from claims.models import Claim, Claimant, Incident, Service
 
 STATS_CACHE_SECONDS = 30
+OWN_CATEGORIES = (
+    Claim.Category.PAID_SERVICE_DAMAGE,
+    Claim.Category.FREE_SERVICE_MONETARY,
+    Claim.Category.NON_MONETARY,
+)
 
 
 def incident_get_default() -> Incident | None:
@@ -28,7 +34,9 @@ def service_get(*, incident: Incident, code: str) -> Service | None:
 def claim_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Claim]:
     if not user.has_perm("claims.view_claim"):
         raise PermissionDenied
-    queryset = Claim.objects.select_related("incident", "service", "claimant", "affiliate", "assigned_to")
+    queryset = Claim.objects.select_related(
+        "incident", "service", "claimant", "affiliate", "assigned_to", "team", "merged_into", "affiliate_outcome"
+    )
     filterset = ClaimFilterSet(filters or {}, queryset=queryset)
     if not filterset.is_valid():
         from django.core.exceptions import ValidationError
@@ -62,37 +70,54 @@ def _entry(count: int, parent: int) -> dict[str, Any]:
     return {"count": count, "share": round(count / parent, 4) if parent else 0.0}
 
 
-def _group(counts: dict[str, int], keys: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    total = sum(counts.values())
-    keys = keys if keys is not None else sorted(counts)
-    return {key: _entry(counts.get(key, 0), total) for key in keys}
+def _group(counts: dict[str, int], keys: list[str], parent: int) -> dict[str, dict[str, Any]]:
+    return {key: _entry(counts.get(key, 0), parent) for key in keys}
 
 
 def claim_stats(*, incident: Incident, use_cache: bool = True) -> dict[str, Any]:
-    """The figures the company reports to the council and the press.
+    """The figures the company reports to the council and the press, for one incident.
 
-    One GROUP BY over the claims table; shares are fractions of their parent group, rounded to 4 places.
-    Cached briefly because a million-row scan should not run on every dashboard refresh.
+    Every entry is {"count": N, "share": F}, the share a fraction of its parent group rounded to 4 places:
+    `by_operator`, `by_service`, `by_status` and `by_day` of `total`; `own.by_category` and
+    `own.by_claimant_kind` of the own-service claims (`own` is itself the own entry, with its breakdowns).
+
+    Served from the cache for up to STATS_CACHE_SECONDS (a million-row scan should not run on every dashboard
+    refresh); `generated_at` says when the figures were counted. `use_cache=False` counts now and refreshes the
+    cache, so a claim filed a moment ago shows up.
     """
-    cache_key = f"claims:stats:{incident.pk}"
+    cache_key = f"claims:stats:v2:{incident.pk}"
     if use_cache:
         cached = cache.get(cache_key)
         if cached is not None:
             return cached
+    result = _claim_stats_count(incident=incident)
+    cache.set(cache_key, result, STATS_CACHE_SECONDS)
+    return result
+
+
+def _claim_stats_count(*, incident: Incident) -> dict[str, Any]:
     rows = (
         Claim.objects.filter(incident=incident)
         .annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
         .values_list("operator", "category", "claimant_kind", "service_id", "status", "day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The JIT compiles this aggregate afresh on every run and costs more than it saves (50-300 ms).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        grouped = list(rows)
+    generated_at = timezone.now()
+
     by_operator: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     by_service: dict[int, int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
-    for operator, category, kind, service_id, status, day, n in rows:
+    for operator, category, kind, service_id, status, day, n in grouped:
         by_operator[operator] += n
         by_service[service_id] += n
         by_status[status] += n
@@ -101,25 +126,22 @@ def claim_stats(*, incident: Incident, use_cache: bool = True) -> dict[str, Any]
             by_category[category] += n
             by_kind[kind] += n
     total = sum(by_operator.values())
-    service_codes = dict(Service.objects.filter(incident=incident).values_list("id", "code"))
-    own_categories = [
-        Claim.Category.PAID_SERVICE_DAMAGE,
-        Claim.Category.FREE_SERVICE_MONETARY,
-        Claim.Category.NON_MONETARY,
-    ]
-    result = {
+    own = by_operator.get(Claim.Operator.OWN, 0)
+    service_codes = dict(Service.objects.filter(incident=incident).order_by("code").values_list("id", "code"))
+    statuses = list(Claim.Status.values) + sorted(set(by_status) - set(Claim.Status.values))
+    return {
         "incident": incident.code,
-        "generated_at": timezone.now().isoformat(),
+        "generated_at": generated_at.isoformat(),
         "total": total,
-        "by_operator": _group(by_operator, list(Claim.Operator.values)),
+        "by_operator": _group(by_operator, list(Claim.Operator.values), total),
         "own": {
-            "count": by_operator.get(Claim.Operator.OWN, 0),
-            "by_category": _group(by_category, [str(c) for c in own_categories]),
-            "by_claimant_kind": _group(by_kind, list(Claimant.Kind.values)),
+            **_entry(own, total),
+            "by_category": _group(by_category, [c.value for c in OWN_CATEGORIES], own),
+            "by_claimant_kind": _group(by_kind, list(Claimant.Kind.values), own),
         },
-        "by_service": _group({service_codes[sid]: n for sid, n in by_service.items()}, sorted(service_codes.values())),
-        "by_status": _group(by_status, list(Claim.Status.values)),
-        "by_day": _group(by_day),
+        "by_service": _group(
+            {service_codes[sid]: n for sid, n in by_service.items()}, list(service_codes.values()), total
+        ),
+        "by_status": _group(by_status, statuses, total),
+        "by_day": _group(by_day, sorted(by_day), total),
     }
-    cache.set(cache_key, result, STATS_CACHE_SECONDS)
-    return result

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from claims.intake import DESCRIPTION_MAX
 from claims.models import Claim, Claimant, ClaimEvidence
+from claims.workflow import allowed_moves
 from core.masking import mask_email, mask_name, mask_phone
 
 
@@ -88,6 +89,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     claimant = ClaimantMaskedSerializer(read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
     duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    team = serializers.StringRelatedField(read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    affiliate_outcome = serializers.SerializerMethodField()
+    allowed_moves = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -111,8 +116,26 @@ class ClaimSerializer(serializers.ModelSerializer):
             "assigned_to",
             "created_at",
             "updated_at",
+            # case work
+            "team",
+            "first_response_due_at",
+            "first_responded_at",
+            "merged_into",
+            "reject_reason_code",
+            "affiliate_outcome",
+            "allowed_moves",
         ]
         read_only_fields = fields
+
+    def get_affiliate_outcome(self, claim: Claim) -> dict[str, Any] | None:
+        # A missing reverse one-to-one raises an AttributeError subclass, so getattr's default covers it.
+        outcome = getattr(claim, "affiliate_outcome", None)
+        if outcome is None:
+            return None
+        return {"outcome": outcome.outcome, "amount_won": outcome.amount_won, "note": outcome.note}
+
+    def get_allowed_moves(self, claim: Claim) -> list[str]:
+        return allowed_moves(claim.status)
 
 
 class ClaimEvidenceSerializer(serializers.ModelSerializer):

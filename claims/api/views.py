@@ -12,13 +12,21 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from claims import selectors, services
+from claims.api.casework import ClaimCaseworkActionsMixin
 from claims.api.serializers import ClaimSerializer, ClaimSubmitResponseSerializer, ClaimSubmitSerializer
+from claims.api.stats import CanViewClaimStats, ClaimStatsSerializer
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Incident
 from core.pagination import NewestFirstCursorPagination
 
 
-class ClaimViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ClaimViewSet(
+    ClaimCaseworkActionsMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Claims: anyone may file one (throttled); reading needs the `claims.view_claim` permission."""
 
     lookup_field = "reference"
@@ -91,17 +99,23 @@ def _incident_for(code: str | None) -> Incident:
 
 
 class ClaimStatsView(APIView):
-    """The claims statistics report: counts and shares by operator, category, claimant kind, service, status and day."""
+    """The claims statistics report: counts and shares by operator, category, claimant kind, service, status and day.
 
-    queryset = Claim.objects.none()  # for model permissions: needs claims.view_claim
+    Figures may be up to 30 seconds old (`generated_at` says when they were counted); `fresh=1` counts now."""
+
+    permission_classes = [CanViewClaimStats]
 
     @extend_schema(
-        parameters=[OpenApiParameter("incident", OpenApiTypes.STR, required=False, description="장애 코드")],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("incident", OpenApiTypes.STR, description="장애 코드 (생략하면 접수 중인 장애)"),
+            OpenApiParameter("fresh", OpenApiTypes.BOOL, description="1이면 캐시를 쓰지 않고 지금 집계"),
+        ],
+        responses={200: ClaimStatsSerializer},
     )
     def get(self, request: Request) -> Response:
         code = request.query_params.get("incident")
         incident = Incident.objects.filter(code=code).first() if code else selectors.incident_get_default()
         if incident is None:
             raise NotFound("알 수 없는 장애 코드입니다.")
-        return Response(selectors.claim_stats(incident=incident))
+        fresh = request.query_params.get("fresh", "").lower() in {"1", "true", "yes"}
+        return Response(selectors.claim_stats(incident=incident, use_cache=not fresh))
