@@ -1,0 +1,63 @@
+"""Writes for compensation. Every interface (admin, API, tasks, the demo seed) calls these functions."""
+
+from compensation.services.assessment import (
+    assessment_run_fail,
+    assessment_run_process,
+    assessment_run_resume,
+    assessment_run_start,
+    claim_assess,
+    eligible_claim_ids,
+)
+from compensation.services.decision import (
+    TRANSITIONS,
+    appeal_assign,
+    appeal_decide,
+    appeal_lodge,
+    assessment_accept,
+    assessment_adjust,
+    assessment_checklist_update,
+    assessment_confirm,
+    assessment_reject,
+    available_actions,
+    entitlement_cancel,
+    entitlement_fulfil,
+)
+from compensation.services.policy import (
+    causation_parameter_save,
+    policy_create,
+    policy_version_adopt,
+    policy_version_create,
+    policy_version_update,
+    rule_delete,
+    rule_save,
+    rule_validate,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "appeal_assign",
+    "appeal_decide",
+    "appeal_lodge",
+    "assessment_accept",
+    "assessment_adjust",
+    "assessment_checklist_update",
+    "assessment_confirm",
+    "assessment_reject",
+    "assessment_run_fail",
+    "assessment_run_process",
+    "assessment_run_resume",
+    "assessment_run_start",
+    "available_actions",
+    "causation_parameter_save",
+    "claim_assess",
+    "eligible_claim_ids",
+    "entitlement_cancel",
+    "entitlement_fulfil",
+    "policy_create",
+    "policy_version_adopt",
+    "policy_version_create",
+    "policy_version_update",
+    "rule_delete",
+    "rule_save",
+    "rule_validate",
+]

@@ -1,0 +1,485 @@
+"""The what-if simulator: any version (draft or not) applied to the current claims in ONE SQL query, no writes.
+
+The compiled rules (`compensation.engine`) become a `CASE WHEN` over the rules in priority order that picks the
+rule per claim, a second `CASE` that prices it, the caps (a window function for the per-claimant cap), and one
+`GROUP BY (rule, tier, claimant kind, service, amount bucket)`. Every breakdown the council sees (by remedy,
+claimant kind, service, rule, tier; the histogram; the difference against another version) is rolled up in
+Python from those few hundred groups. The row-by-row evaluator in `engine` gives the same groups (the tests and
+`bench/bench_simulator.py` check it) and is the baseline of the benchmark.
+
+Exact money arithmetic needs PostgreSQL (`div()` on numeric); on SQLite (the embedded demo) the same query runs
+with floating point division, which can differ by a won on proportional rules.
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from compensation.engine import (
+    CASH,
+    EXCLUDED_CATEGORIES,
+    EXCLUDED_STATUSES,
+    KIND_LABELS,
+    OUT_OF_SCOPE_STATUSES,
+    ClaimFacts,
+    CompiledRule,
+    CompiledVersion,
+    apply_claimant_cap,
+    claim_facts,
+    compile_version,
+    evaluate,
+)
+from compensation.models import RemedyType
+
+# Upper edges (exclusive) of the amount histogram buckets; bucket 0 is "nothing paid".
+HISTOGRAM_EDGES = [10_000, 30_000, 50_000, 100_000, 300_000, 1_000_000]
+REMEDY_LABELS = dict(RemedyType.choices)
+Group = tuple[int, int, str, int, int]  # rule index (0 = none), tier (0 = none), claimant kind, service id, bucket
+
+
+def histogram_bucket(amount: int) -> int:
+    if amount <= 0:
+        return 0
+    for index, edge in enumerate(HISTOGRAM_EDGES, start=1):
+        if amount < edge:
+            return index
+    return len(HISTOGRAM_EDGES) + 1
+
+
+def histogram_labels() -> list[str]:
+    labels = ["₩0 (미지급)"]
+    lower = 1
+    for edge in HISTOGRAM_EDGES:
+        labels.append(f"₩{lower:,}–{edge - 1:,}")
+        lower = edge
+    labels.append(f"₩{lower:,} 이상")
+    return labels
+
+
+class _Sql:
+    """Builds the query text and its parameters together so they never drift apart."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+        self.pg = connection.vendor == "postgresql"
+
+    def p(self, value: Any) -> str:
+        """A bound parameter, for strings and datetimes (numbers are inlined: see `lit`)."""
+        if isinstance(value, int | Decimal):
+            return self.lit(value)
+        self.params.append(value)
+        return "%s"
+
+    def lit(self, value: int | Decimal) -> str:
+        """Numbers are written into the text (they are ints/Decimals from the database, never user text), so
+        pieces built out of order cannot misplace a parameter."""
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise TypeError(value)
+        return str(int(value)) if isinstance(value, int) else format(value, "f")
+
+    def num(self, value: Decimal | int) -> str:
+        text = self.lit(Decimal(value))
+        return f"CAST({text} AS NUMERIC)" if self.pg else text
+
+    def div(self, numerator: str, denominator: int) -> str:
+        if self.pg:
+            return f"div({numerator}, {denominator})"
+        return f"CAST(({numerator}) / {float(denominator)} AS INTEGER)"
+
+    def least(self, *args: str) -> str:
+        return f"{'LEAST' if self.pg else 'MIN'}({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"{'GREATEST' if self.pg else 'MAX'}({', '.join(args)})"
+
+    def in_list(self, column: str, values: Iterable[Any]) -> str:
+        values = list(values)
+        if not values:
+            return "1=0"
+        return f"{column} IN ({', '.join(self.p(v) for v in values)})"
+
+    def service_case(self, values: dict[int, str], default: str) -> str:
+        if not values:
+            return default
+        whens = " ".join(f"WHEN {self.p(sid)} THEN {expr}" for sid, expr in values.items())
+        return f"(CASE service_id {whens} ELSE {default} END)"
+
+
+def _condition(sql: _Sql, rule: CompiledRule, compiled: CompiledVersion) -> str:
+    parts = []
+    if not rule.include_excluded:
+        parts.append("NOT excl")
+    if rule.operator:
+        parts.append(f"operator = {sql.p(rule.operator)}")
+    if rule.category:
+        parts.append(f"category = {sql.p(rule.category)}")
+    if rule.claimant_kind:
+        parts.append(f"claimant_kind = {sql.p(rule.claimant_kind)}")
+    if rule.paid is not None:
+        parts.append("paid" if rule.paid else "NOT paid")
+    if rule.service_ids is not None:
+        parts.append(sql.in_list("service_id", sorted(rule.service_ids)))
+    if rule.min_claimed is not None:
+        parts.append(f"amt >= {sql.p(rule.min_claimed)}")
+    if rule.max_claimed is not None:
+        parts.append(f"amt <= {sql.p(rule.max_claimed)}")
+    if rule.evidence is not None:
+        parts.append("ev" if rule.evidence else "NOT ev")
+    if rule.filed_from is not None:
+        parts.append(f"received_at >= {sql.p(rule.filed_from)}")
+    if rule.filed_until is not None:
+        parts.append(f"received_at <= {sql.p(rule.filed_until)}")
+    if rule.remedy == "cash_tiered":
+        parts.append(f"({' OR '.join(_band_condition(sql, band) for band in rule.bands) or '1=0'})")
+    elif rule.remedy == "cash_proportional" and rule.proportional_base == "claimed":
+        parts.append("amt IS NOT NULL")
+    elif rule.remedy == "cash_proportional":
+        usable = [
+            sid for sid, s in compiled.services.items() if s.monthly_fee_won is not None and s.outage_days is not None
+        ]
+        parts.append(sql.in_list("service_id", usable))
+    return " AND ".join(f"({part})" for part in parts) or "1=1"
+
+
+def _band_condition(sql: _Sql, band: Any) -> str:
+    if band.upper is None:
+        return f"amt >= {sql.p(band.lower)}"
+    return f"amt BETWEEN {sql.p(band.lower)} AND {sql.p(band.upper)}"
+
+
+def _factor(sql: _Sql, rule: CompiledRule) -> str:
+    return sql.service_case({sid: sql.num(f) for sid, f in rule.factors.items()}, "1")
+
+
+def _amount(sql: _Sql, rule: CompiledRule, compiled: CompiledVersion) -> str | None:
+    """SQL for the cash amount of a matched rule after causation, before caps (None for non-cash remedies)."""
+    if rule.remedy == "cash_flat":
+        if not rule.factors:
+            return sql.p(rule.amount_won or 0)
+        return sql.div(f"{sql.num(rule.amount_won or 0)} * {_factor(sql, rule)}", 1)
+    if rule.remedy == "cash_tiered":
+        whens = []
+        for band in rule.bands:
+            value = (
+                sql.p(band.amount) if not rule.factors else sql.div(f"{sql.num(band.amount)} * {_factor(sql, rule)}", 1)
+            )
+            whens.append(f"WHEN {_band_condition(sql, band)} THEN {value}")
+        return f"(CASE {' '.join(whens)} ELSE 0 END)"
+    if rule.remedy == "cash_proportional" and rule.proportional_base == "claimed":
+        percent = rule.percent or Decimal(0)
+        if rule.factors:
+            per_service = {sid: sql.num(percent * f) for sid, f in rule.factors.items()}
+            multiplier = sql.service_case(per_service, sql.num(percent))
+        else:
+            multiplier = sql.num(percent)
+        return sql.div(f"{'CAST(amt AS NUMERIC)' if sql.pg else 'amt'} * {multiplier}", 100)
+    if rule.remedy == "cash_proportional":
+        from compensation.engine import _floor_div
+
+        percent = rule.percent or Decimal(0)
+        values = {}
+        for sid, service in compiled.services.items():
+            if service.monthly_fee_won is None or service.outage_days is None:
+                continue
+            numerator = Decimal(service.monthly_fee_won * service.outage_days) * percent * rule.factor(sid)
+            values[sid] = sql.p(_floor_div(numerator, 3000))
+        return sql.service_case(values, "0")
+    return None
+
+
+def _tier(sql: _Sql, rule: CompiledRule) -> str:
+    whens = " ".join(f"WHEN {_band_condition(sql, band)} THEN {n}" for n, band in enumerate(rule.bands, start=1))
+    return f"(CASE {whens} ELSE 0 END)"
+
+
+def build_query(compiled: CompiledVersion) -> tuple[str, list[Any]]:
+    """One statement returning (rule index, tier, claimant kind, service id, bucket, claims, cash won) groups."""
+    from claims.models import Claim, Claimant, ClaimEvidence
+
+    sql = _Sql()
+    claim_table = Claim._meta.db_table
+    use_key = compiled.cap_per_claimant is not None
+    src_cols = [
+        "c.id", "c.service_id", "c.claimant_kind", "c.claimed_amount AS amt", "c.paid", "c.operator", "c.category",
+        "c.received_at",
+    ]  # fmt: skip
+    excl = f"({sql.in_list('c.status', EXCLUDED_STATUSES)} OR {sql.in_list('c.category', EXCLUDED_CATEGORIES)})"
+    src_cols.append(f"{excl} AS excl")
+    if compiled.uses_evidence:
+        src_cols.append(f"EXISTS (SELECT 1 FROM {ClaimEvidence._meta.db_table} e WHERE e.claim_id = c.id) AS ev")
+    join = ""
+    if use_key:
+        src_cols.append("COALESCE(NULLIF(cl.business_no, ''), cl.phone) AS ckey")
+        join = f"JOIN {Claimant._meta.db_table} cl ON cl.id = c.claimant_id"
+    where = f"c.incident_id = {sql.p(compiled.incident_id)} AND NOT {sql.in_list('c.status', OUT_OF_SCOPE_STATUSES)}"
+    src = f"SELECT {', '.join(src_cols)} FROM {claim_table} c {join} WHERE {where}"
+
+    rule_case = " ".join(f"WHEN {_condition(sql, rule, compiled)} THEN {rule.index}" for rule in compiled.rules)
+    keep = "id, service_id, claimant_kind, amt" + (", ckey" if use_key else "")
+    matched = (
+        f"SELECT {keep}, excl, (CASE {rule_case} ELSE 0 END) AS r FROM src"
+        if rule_case
+        else (f"SELECT {keep}, excl, 0 AS r FROM src")
+    )
+
+    tier_whens, amount_whens = [], []
+    for rule in compiled.rules:
+        if rule.remedy == "cash_tiered":
+            tier_whens.append(f"WHEN {rule.index} THEN {_tier(sql, rule)}")
+        amount = _amount(sql, rule, compiled)
+        if amount is not None:
+            amount_whens.append(f"WHEN {rule.index} THEN {amount}")
+    tier = f"(CASE r {' '.join(tier_whens)} ELSE 0 END)" if tier_whens else "0"
+    base = f"(CASE r {' '.join(amount_whens)} ELSE 0 END)" if amount_whens else "0"
+    valued = f"SELECT {keep}, r, {tier} AS tier, {base} AS base FROM matched WHERE r > 0 OR NOT excl"
+
+    a1 = "base"
+    if compiled.cap_per_claim is not None:
+        a1 = sql.least("base", sql.p(compiled.cap_per_claim))
+    minimum = sql.p(compiled.minimum)
+    capped = f"SELECT {keep}, r, tier, (CASE WHEN {a1} < {minimum} THEN 0 ELSE {a1} END) AS a1 FROM valued"
+
+    if use_key:
+        earlier = (
+            "COALESCE(SUM(a1) OVER (PARTITION BY ckey ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+        )
+        left = sql.greatest(f"{sql.p(compiled.cap_per_claimant)} - {earlier}", "0")
+        minimum2 = sql.p(compiled.minimum)
+        paid_expr = (
+            f"(CASE WHEN a1 = 0 THEN 0 WHEN a1 <= {left} THEN a1 WHEN {left} >= {minimum2} THEN {left} ELSE 0 END)"
+        )
+    else:
+        paid_expr = "a1"
+    paid = f"SELECT r, tier, claimant_kind, service_id, {paid_expr} AS amount FROM capped"
+
+    bucket_whens = " ".join(f"WHEN amount < {edge} THEN {index}" for index, edge in enumerate(HISTOGRAM_EDGES, start=1))
+    bucket = f"(CASE WHEN amount <= 0 THEN 0 {bucket_whens} ELSE {len(HISTOGRAM_EDGES) + 1} END)"
+    query = (
+        f"WITH src AS ({src}), matched AS ({matched}), valued AS ({valued}), capped AS ({capped}), "
+        f"paid AS ({paid}) "
+        f"SELECT r, tier, claimant_kind, service_id, {bucket} AS bucket, COUNT(*), COALESCE(SUM(amount), 0) "
+        f"FROM paid GROUP BY r, tier, claimant_kind, service_id, {bucket}"
+    )
+    return query, sql.params
+
+
+def simulate_groups_sql(compiled: CompiledVersion) -> dict[Group, list[int]]:
+    query, params = build_query(compiled)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    return {(int(r), int(t), k, int(s), int(b)): [int(n), int(a)] for r, t, k, s, b, n, a in rows}
+
+
+def simulate_groups_python(compiled: CompiledVersion, claims: Iterable[ClaimFacts]) -> dict[Group, list[int]]:
+    """The row-by-row baseline: the assessment engine on each claim, claims in id order."""
+    groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0])
+    earlier: dict[str, int] = defaultdict(int)
+    for claim in claims:
+        outcome = evaluate(claim, compiled)
+        if outcome is None:
+            continue
+        paid = outcome.amount
+        if outcome.is_cash and compiled.cap_per_claimant is not None:
+            paid, _ = apply_claimant_cap(
+                amount=outcome.amount, earlier_sum=earlier[claim.claimant_key], compiled=compiled
+            )
+            earlier[claim.claimant_key] += outcome.amount
+        key = (
+            outcome.rule.index if outcome.rule else 0,
+            outcome.tier or 0,
+            claim.claimant_kind,
+            claim.service_id,
+            histogram_bucket(paid),
+        )
+        groups[key][0] += 1
+        groups[key][1] += paid
+    return dict(groups)
+
+
+def _empty_row() -> dict[str, int]:
+    return {"claims": 0, "cash_won": 0, "paid_claims": 0, "book_value_won": 0, "credit_days": 0}
+
+
+def summarize(compiled: CompiledVersion, groups: dict[Group, list[int]]) -> dict[str, Any]:
+    """Roll the groups up into every breakdown the council reads. JSON-able."""
+    rules = {rule.index: rule for rule in compiled.rules}
+    totals = _empty_row() | {"individual_review": 0, "none": 0}
+    by_remedy: dict[str, dict[str, int]] = defaultdict(_empty_row)
+    by_kind: dict[str, dict[str, int]] = defaultdict(_empty_row)
+    by_service: dict[int, dict[str, int]] = defaultdict(_empty_row)
+    by_rule: dict[int, dict[str, int]] = defaultdict(_empty_row)
+    by_tier: dict[tuple[int, int], dict[str, int]] = defaultdict(_empty_row)
+    histogram = [0] * (len(HISTOGRAM_EDGES) + 2)
+    for (index, tier, kind, service_id, bucket), (count, amount) in groups.items():
+        rule = rules.get(index)
+        remedy = rule.remedy if rule else "none"
+        book = 0
+        days = 0
+        if rule is not None and remedy == "in_kind":
+            book = rule.in_kind_value_won * count
+        elif rule is not None and remedy == "service_credit":
+            days = rule.credit_days * count
+            fee = compiled.services[service_id].monthly_fee_won if service_id in compiled.services else None
+            book = (fee * rule.credit_days // 30) * count if fee else 0
+        paid_claims = count if bucket > 0 else 0
+        for row in (totals, by_remedy[remedy], by_kind[kind], by_service[service_id], by_rule[index]):
+            row["claims"] += count
+            row["cash_won"] += amount
+            row["paid_claims"] += paid_claims
+            row["book_value_won"] += book
+            row["credit_days"] += days
+        if tier:
+            tier_row = by_tier[(index, tier)]
+            tier_row["claims"] += count
+            tier_row["cash_won"] += amount
+        if remedy == "individual_review":
+            totals["individual_review"] += count
+        if remedy == "none":
+            totals["none"] += count
+        if remedy in CASH:
+            histogram[bucket] += count
+
+    def rule_name(index: int) -> str:
+        return f"#{rules[index].priority} {rules[index].name}" if index in rules else "적용 규칙 없음"
+
+    def tier_label(index: int, tier: int) -> str:
+        band = rules[index].bands[tier - 1]
+        upper = f"₩{band.upper:,}" if band.upper is not None else "상한 없음"
+        return f"{rule_name(index)} · {tier}구간 (₩{band.lower:,}–{upper} → ₩{band.amount:,})"
+
+    return {
+        "totals": totals,
+        "by_remedy": [
+            {"key": key, "label": REMEDY_LABELS.get(key, key), **row}
+            for key, row in sorted(by_remedy.items(), key=lambda kv: list(REMEDY_LABELS).index(kv[0]))
+        ],
+        "by_claimant_kind": [
+            {"key": key, "label": KIND_LABELS.get(key, key), **row} for key, row in sorted(by_kind.items())
+        ],
+        "by_service": [
+            {
+                "key": sid,
+                "label": compiled.services[sid].name if sid in compiled.services else str(sid),
+                **row,
+            }
+            for sid, row in sorted(by_service.items(), key=lambda kv: -kv[1]["claims"])
+        ],
+        "by_rule": [
+            {
+                "key": index,
+                "rule_id": rules[index].pk if index in rules else None,
+                "label": rule_name(index),
+                "remedy": rules[index].remedy if index in rules else "none",
+                **row,
+            }
+            for index, row in sorted(by_rule.items(), key=lambda kv: (kv[0] == 0, kv[0]))
+        ],
+        "by_tier": [
+            {"key": f"{index}:{tier}", "label": tier_label(index, tier), **row}
+            for (index, tier), row in sorted(by_tier.items())
+        ],
+        "histogram": [
+            {"bucket": i, "label": label, "claims": histogram[i]} for i, label in enumerate(histogram_labels())
+        ],
+    }
+
+
+def _diff(current: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Current minus other, for the totals and each keyed breakdown."""
+
+    def rows(section: str) -> list[dict[str, Any]]:
+        mine = {row["key"]: row for row in current[section]}
+        theirs = {row["key"]: row for row in other[section]}
+        out = []
+        for key in list(mine) + [k for k in theirs if k not in mine]:
+            a, b = mine.get(key, {}), theirs.get(key, {})
+            label = (a or b)["label"]
+            out.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "claims": a.get("claims", 0) - b.get("claims", 0),
+                    "cash_won": a.get("cash_won", 0) - b.get("cash_won", 0),
+                    "book_value_won": a.get("book_value_won", 0) - b.get("book_value_won", 0),
+                }
+            )
+        return out
+
+    return {
+        "totals": {key: current["totals"][key] - other["totals"].get(key, 0) for key in current["totals"]},
+        "by_remedy": rows("by_remedy"),
+        "by_claimant_kind": rows("by_claimant_kind"),
+        "by_service": rows("by_service"),
+    }
+
+
+def version_meta(version: Any) -> dict[str, Any]:
+    return {
+        "id": version.pk,
+        "policy": version.policy.name,
+        "number": version.number,
+        "label": str(version),
+        "status": version.status,
+        "status_label": version.get_status_display(),
+        "cap_per_claim_won": version.cap_per_claim_won,
+        "cap_per_claimant_won": version.cap_per_claimant_won,
+        "minimum_payment_won": version.minimum_payment_won,
+        "rules": version.rules.count(),
+    }
+
+
+def simulate(*, version: Any, engine: str = "sql") -> dict[str, Any]:
+    """Apply `version` to the incident's current claims. `engine="python"` runs the row-by-row baseline."""
+    started = time.perf_counter()
+    compiled = compile_version(version)
+    if engine == "sql":
+        groups = simulate_groups_sql(compiled)
+    else:
+        groups = simulate_groups_python(
+            compiled, claim_facts(incident_id=compiled.incident_id, with_evidence=compiled.uses_evidence)
+        )
+    result = summarize(compiled, groups)
+    result["version"] = version_meta(version)
+    result["engine"] = engine
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def policy_simulation_snapshot(*, version: Any, compare_to: Any = None) -> dict[str, Any]:
+    """A frozen, JSON-able simulation of `version` (optionally against `compare_to`) for a council agenda item.
+
+    Shape: {"kind": "compensation.simulation", "generated_at", "version", "totals", "by_remedy",
+    "by_claimant_kind", "by_service", "by_rule", "by_tier", "histogram", "seconds",
+    "compare": None | {"version", "totals", "by_remedy", "by_claimant_kind", "by_service", "diff"}}.
+    Money is whole won (int)."""
+    if compare_to is not None and compare_to.policy.incident_id != version.policy.incident_id:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"compare_to": ["같은 장애의 보상 기준끼리만 비교할 수 있습니다."]})
+    snapshot = simulate(version=version)
+    snapshot["kind"] = "compensation.simulation"
+    snapshot["generated_at"] = _now_iso()
+    snapshot["compare"] = None
+    if compare_to is not None:
+        other = simulate(version=compare_to)
+        snapshot["compare"] = {
+            "version": other["version"],
+            "totals": other["totals"],
+            "by_remedy": other["by_remedy"],
+            "by_claimant_kind": other["by_claimant_kind"],
+            "by_service": other["by_service"],
+            "diff": _diff(snapshot, other),
+        }
+    return snapshot
+
+
+def _now_iso() -> str:
+    now: datetime = timezone.localtime()
+    return now.isoformat(timespec="seconds")
