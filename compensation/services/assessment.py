@@ -32,20 +32,21 @@ def _require_adopted(version: PolicyVersion) -> None:
         raise ApplicationError("채택된 판으로만 산정할 수 있습니다. 초안은 시뮬레이터로 확인하세요.")
 
 
-def _claims_mark_assessed(*, claim_ids: list[int], actor: Any) -> None:
-    """THE single call site that moves assessed claims to `assessed` (claims workflow, issue 4).
+def _claims_mark_assessed(*, claim_ids: list[int], version: PolicyVersion) -> None:
+    """The single call site that moves newly assessed claims to `assessed` through the claims workflow.
 
-    TODO(integration): wire to the case-work transition service once it exists, e.g.
-        for claim in Claim.objects.filter(pk__in=claim_ids): claim_transition(claim=claim, to_status="assessed", ...)
-    Until then claims keep their status; assessments are found through `claim.assessments`."""
-    try:
-        from claims.workflow import claim_transition  # type: ignore[import-not-found]
-    except ImportError:
-        return
+    The workflow only allows in_review → assessed, so a received claim passes through in_review. Claims in other
+    states (awaiting the claimant, answered, transferred, already assessed) keep theirs. The move is made as
+    the system (actor None): reviewers do not hold claims.change_claim; who assessed is in our own audit rows."""
     from claims.models import Claim
+    from claims.workflow import claim_transition
 
-    for claim in Claim.objects.filter(pk__in=claim_ids).exclude(status=Claim.Status.ASSESSED):
-        claim_transition(claim=claim, to_status=Claim.Status.ASSESSED, actor=actor)
+    reason = f"보상 산정 ({version})"
+    movable = (Claim.Status.RECEIVED, Claim.Status.IN_REVIEW)
+    for claim in Claim.objects.filter(pk__in=claim_ids, status__in=movable).order_by("id"):
+        if claim.status == Claim.Status.RECEIVED:
+            claim_transition(claim=claim, to=Claim.Status.IN_REVIEW, actor=None, reason=reason)
+        claim_transition(claim=claim, to=Claim.Status.ASSESSED, actor=None, reason=reason)
 
 
 def _build(
@@ -145,7 +146,7 @@ def _assess_batch(
     )
     assessed_ids = [a.claim_id for a in created]
     _supersede_open(version=version, claim_ids=assessed_ids, actor_id=actor_id)
-    _claims_mark_assessed(claim_ids=assessed_ids, actor=actor)
+    _claims_mark_assessed(claim_ids=assessed_ids, version=version)
     return len(created), len(claim_ids) - len(created)
 
 

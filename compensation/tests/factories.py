@@ -90,3 +90,17 @@ def tiered_2022(version: PolicyVersion) -> Rule:
         match_claimant_kind="small_business",
         bands=[(0, 300_000, 30_000), (300_001, 500_000, 50_000)],
     )
+
+
+def run_bulk(version: PolicyVersion, actor: Any = None) -> Any:
+    """Start a bulk run and process it inline (the Celery path has its own test with a real worker)."""
+    from compensation.services import assessment_run_process, assessment_run_start
+
+    run = assessment_run_start(version=version, actor=actor)
+    return assessment_run_process(run_id=run.pk)
+
+
+def assessed(version: PolicyVersion) -> dict[int, Any]:
+    from compensation.models import Assessment
+
+    return {a.claim_id: a for a in Assessment.objects.filter(version=version).select_related("rule")}
