@@ -39,4 +39,4 @@ class Command(BaseCommand):
     def _print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in demo.demo_logins_available():
-            self.stdout.write(f"  {login.username:<10} {login.role:<15} {login.label}")
+            self.stdout.write(f"  {login.username:<10} {login.role:<19} {login.label}")
