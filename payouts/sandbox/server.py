@@ -208,6 +208,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._return_transfer(str(body.get("key", "")))
         if parts == ["_admin", "reset"]:
             self.server.ledger.reset()
+            with self.server.ledger.lock:
+                self.server.faults = Faults()
+                self.server.faults.update(body)
             return self._send(200, {"ok": True})
         return self._send(404, {"error": "not_found"})
 
@@ -453,3 +456,42 @@ def serve(*, host: str, port: int, db_path: str, faults: dict[str, Any] | None =
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m payouts.sandbox.server --port N` (no Django needed; `manage.py run_sandbox_gateway` wraps it)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Sandbox payment gateway")
+    add_arguments(parser)
+    options = vars(parser.parse_args(argv))
+    run_from_options(options)
+
+
+def add_arguments(parser: Any, *, default_db: str = "var/gateway.sqlite3") -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8450)
+    parser.add_argument("--db", default=default_db, help="the sandbox's own ledger (SQLite file)")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of POSTs answered 503 before commit")
+    parser.add_argument("--timeout-rate", type=float, default=0.0, help="share of POSTs that hang after commit")
+    parser.add_argument("--hang-seconds", type=float, default=5.0)
+    parser.add_argument("--closed-accounts", default="", help="comma-separated account numbers")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true")
+
+
+def run_from_options(options: dict[str, Any]) -> None:
+    faults = {
+        "latency_ms": options["latency_ms"],
+        "error_rate": options["error_rate"],
+        "timeout_rate": options["timeout_rate"],
+        "hang_seconds": options["hang_seconds"],
+        "closed_accounts": [a for a in options["closed_accounts"].split(",") if a],
+        "seed": options["seed"],
+    }
+    serve(host=options["host"], port=options["port"], db_path=options["db"], faults=faults, verbose=options["verbose"])
+
+
+if __name__ == "__main__":
+    main()
