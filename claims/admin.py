@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from claims.casework.admin import ClaimCaseworkAdminMixin
 from claims.filters import claim_filter_by_key
 from claims.models import Affiliate, Claim, ClaimEvidence, Incident, Service
 
@@ -16,6 +17,7 @@ class IncidentAdmin(admin.ModelAdmin):
 class AffiliateAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "contact_email", "contact_phone"]
     search_fields = ["code", "name"]
+    filter_horizontal = ["members"]
 
 
 @admin.register(Service)
@@ -38,7 +40,7 @@ class ClaimEvidenceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ClaimCaseworkAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "received_at",
@@ -58,7 +60,6 @@ class ClaimAdmin(admin.ModelAdmin):
     search_help_text = "접수번호, 전화번호 또는 사업자등록번호 (정확히 일치)"
     show_full_result_count = False
     list_per_page = 50
-    raw_id_fields = ["assigned_to"]
     readonly_fields = [
         "reference",
         "incident",

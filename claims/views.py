@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, services
+from claims.casework.public import status_page_context
 from claims.forms import ClaimForm, ClaimStatusForm
 from claims.models import Claim, ClaimEvidence
 
@@ -66,7 +67,10 @@ def claim_status(request: HttpRequest) -> HttpResponse:
             reference=form.cleaned_data["reference"], phone_last4=form.cleaned_data["phone_last4"]
         )
         not_found = claim is None
-    return render(request, "claims/status.html", {"form": form, "claim": claim, "not_found": not_found})
+    context = {"form": form, "claim": claim, "not_found": not_found}
+    if claim is not None:
+        context.update(status_page_context(request=request, claim=claim))
+    return render(request, "claims/status.html", context)
 
 
 @permission_required("claims.view_claimevidence", raise_exception=True)

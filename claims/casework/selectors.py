@@ -45,8 +45,9 @@ def claim_family_ids(*, claim: Claim) -> list[int]:
     return [claim.pk, *Claim.objects.filter(merged_into=claim).values_list("pk", flat=True)]
 
 
-def claim_history_list(*, claim: Claim, user: Any) -> QuerySet[ClaimHistory]:
-    if not user.has_perm("claims.view_claimhistory"):
+def claim_history_list(*, claim: Claim, user: Any = None) -> QuerySet[ClaimHistory]:
+    """`user=None`: the caller (an admin page that already checked access) vouches for the reader."""
+    if user is not None and not user.has_perm("claims.view_claimhistory"):
         raise PermissionDenied
     return (
         ClaimHistory.objects.filter(claim_id__in=claim_family_ids(claim=claim))
@@ -67,8 +68,8 @@ def claim_history_list(*, claim: Claim, user: Any) -> QuerySet[ClaimHistory]:
     )
 
 
-def claim_note_list(*, claim: Claim, user: Any) -> QuerySet[ClaimNote]:
-    if not user.has_perm("claims.view_claimnote"):
+def claim_note_list(*, claim: Claim, user: Any = None) -> QuerySet[ClaimNote]:
+    if user is not None and not user.has_perm("claims.view_claimnote"):
         raise PermissionDenied
     return (
         ClaimNote.objects.filter(claim_id__in=claim_family_ids(claim=claim))
@@ -86,7 +87,11 @@ def claim_evidence_list(*, claim: Claim) -> QuerySet[ClaimEvidence]:
 
 
 def claim_information_requests(*, claim: Claim) -> QuerySet[InformationRequest]:
-    return InformationRequest.objects.filter(claim=claim).select_related("requested_by").order_by("-id")
+    return (
+        InformationRequest.objects.filter(claim_id__in=claim_family_ids(claim=claim))
+        .select_related("requested_by", "claim")
+        .order_by("-id")
+    )
 
 
 def _is_staff_reader(user: Any) -> bool:

@@ -275,6 +275,11 @@ REDRESS = {
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,
     "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 5000),
+    # Case work: information requests close this many days after their due date; one reminder this many days
+    # before it; bulk jobs may pause between items (seconds) to spare the database.
+    "INFO_REQUEST_GRACE_DAYS": env_int("INFO_REQUEST_GRACE_DAYS", 3),
+    "INFO_REQUEST_REMIND_DAYS_BEFORE": env_int("INFO_REQUEST_REMIND_DAYS_BEFORE", 1),
+    "BULK_ITEM_PAUSE_SECONDS": float(env_str("BULK_ITEM_PAUSE_SECONDS", "0")),
     # A .ttf with Korean glyphs for council minutes PDFs; empty = Debian fonts-nanum's NanumGothic.
     "PDF_FONT_PATH": env_str("REDRESS_PDF_FONT_PATH", ""),
 }
