@@ -21,8 +21,7 @@ if not CACHE_URL.startswith("redis"):
     raise ImproperlyConfigured("Set CACHE_URL=redis://... so throttles hold across web processes")
 
 OTP_ENFORCED = env_bool("OTP_ENFORCED", True)
-SECURE_SSL_REDIRECT = env_bool("OTP_ENFORCED = env_bool("OTP_ENFORCED", True)
-SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
