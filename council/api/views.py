@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.pagination import NewestFirstCursorPagination
 from council import selectors, services
 from council.api.serializers import (
     MeetingRescheduleSerializer,
@@ -24,6 +25,7 @@ from council.models import Meeting, MinutesVersion, Resolution
 
 
 class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = NewestFirstCursorPagination
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilterSet
     queryset = Meeting.objects.none()
@@ -58,6 +60,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ResolutionViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = NewestFirstCursorPagination
     serializer_class = ResolutionSerializer
     filterset_class = ResolutionFilterSet
     queryset = Resolution.objects.none()
@@ -88,6 +91,7 @@ class ResolutionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MinutesVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = NewestFirstCursorPagination
     serializer_class = MinutesVersionSerializer
     filterset_class = MinutesVersionFilterSet
     queryset = MinutesVersion.objects.none()
