@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims import events
-from claims.models import Claim
+from claims.models import Claim, InformationRequest
 from core.exceptions import ApplicationError
 from notifications.services import notify
 
@@ -134,6 +134,11 @@ def claim_move_locked(
         claim.sla_paused_seconds += int(paused.total_seconds())
         claim.sla_paused_at = None
         update_fields += ["first_response_due_at", "sla_paused_seconds", "sla_paused_at"]
+    if from_status == S.AWAITING_CLAIMANT:
+        # Answered or expired requests were already settled by their service; anything still open is moot now.
+        InformationRequest.objects.filter(claim=claim, status=InformationRequest.Status.OPEN).update(
+            status=InformationRequest.Status.CANCELLED, closed_at=now, updated_at=now
+        )
     if to == S.AWAITING_CLAIMANT and claim.first_responded_at is None:
         claim.sla_paused_at = now
         update_fields.append("sla_paused_at")

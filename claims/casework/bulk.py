@@ -160,6 +160,8 @@ def _apply_reclassify(job: ClaimBulkJob, claim: Claim) -> None:
 
 
 def _apply_answer_close(job: ClaimBulkJob, claim: Claim) -> None:
+    if claim.category != Claim.Category.NON_MONETARY:
+        raise ApplicationError("비금전 신고가 아닙니다.")
     if claim.status == S.CLOSED:
         raise ApplicationError("이미 종결된 신고입니다.")
     response_id = job.params["responses"].get(claim.subtype)
