@@ -243,6 +243,7 @@ CELERY_TASK_ROUTES = {
     "claims.casework.tasks.claim_bulk_job_*": {"queue": "bulk"},
     "claims.casework.tasks.transfer_batch_export_task": {"queue": "bulk"},
     "payouts.tasks.*": {"queue": "settlement"},
+    "compensation.tasks.assessment_run_*": {"queue": "bulk"},
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
