@@ -3,12 +3,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from claims.admin_stats import claim_stats_admin_view
+
 admin.site.site_header = "Redress 피해지원 백오피스"
 admin.site.site_title = "Redress"
 admin.site.index_title = "업무"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:new", permanent=False)),
+    # Before admin.site.urls, which would read "claims/stats/" as a model admin of the claims app.
+    path("admin/claims/stats/", admin.site.admin_view(claim_stats_admin_view), name="admin-claim-stats"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("claims/", include("claims.urls")),
