@@ -79,7 +79,8 @@ class ReceivedMail:
 
     @property
     def subject(self) -> str:
-        return str(self.message.get("Subject", ""))
+        # A long encoded subject is folded onto the next line; unfolding leaves a leading space.
+        return str(self.message.get("Subject", "")).strip()
 
     @property
     def to(self) -> str:

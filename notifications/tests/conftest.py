@@ -11,11 +11,18 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 
+from conftest import WorkerProcess, purge_broker
 from core import roles
 from notifications.smtp_sink import ReceivedMail, free_port, mail_count, mail_list, sink_start
 
 # Small retry delays so retry tests finish in seconds; the worker reads them from its environment.
-WORKER_ENV = {"NOTIFICATIONS_RETRY_BASE_SECONDS": "1", "NOTIFICATIONS_MAX_ATTEMPTS": "3"}
+# Small chunks so a campaign of a few dozen claims still fans out into several tasks.
+WORKER_ENV = {
+    "NOTIFICATIONS_RETRY_BASE_SECONDS": "1",
+    "NOTIFICATIONS_MAX_ATTEMPTS": "3",
+    "NOTIFICATIONS_CAMPAIGN_CHUNK": "10",
+    "NOTIFICATIONS_DELIVERY_BATCH": "4",
+}
 
 
 class Sink:
@@ -43,24 +50,36 @@ class Sink:
         raise AssertionError(f"SMTP sink got {self.count()} messages, expected {count}")
 
 
-@pytest.fixture
-def smtp_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Sink]:
+@pytest.fixture(scope="module")
+def _sink_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
+    """One SMTP sink per test module, its port in the environment so worker processes started later use it."""
     port = free_port()
-    maildir = tmp_path / "mail"
+    maildir = tmp_path_factory.mktemp("mail")
     controller = sink_start(maildir=maildir, port=port, quiet=True)
-    monkeypatch.setenv("EMAIL_PORT", str(port))
-    monkeypatch.setenv("NOTIFICATIONS_MAILDIR", str(maildir))
-    for name, value in WORKER_ENV.items():
-        monkeypatch.setenv(name, value)
-    settings.EMAIL_PORT = port
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMAIL_PORT", str(port))
+        patch.setenv("NOTIFICATIONS_MAILDIR", str(maildir))
+        for name, value in WORKER_ENV.items():
+            patch.setenv(name, value)
+        yield Sink(maildir, port)
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(_sink_module: Sink, settings: Any) -> Sink:
+    """The module's SMTP sink, emptied, with this process's settings pointing at it."""
+    for entry in (_sink_module.maildir / "new").glob("*"):
+        entry.unlink()
+    settings.EMAIL_PORT = _sink_module.port
     settings.NOTIFICATIONS = {
         **django_settings.NOTIFICATIONS,
         "RETRY_BASE_SECONDS": 1,
         "MAX_ATTEMPTS": 3,
-        "MAILDIR": str(maildir),
+        "CAMPAIGN_CHUNK": 10,
+        "DELIVERY_BATCH": 4,
+        "MAILDIR": str(_sink_module.maildir),
     }
-    yield Sink(maildir, port)
-    controller.stop()
+    return _sink_module
 
 
 def _roles_sync() -> None:
@@ -89,7 +108,19 @@ def notification_data(db: Any) -> None:
     _roles_sync()
 
 
+@pytest.fixture(scope="module")
+def _worker_module(_sink_module: Sink, django_db_setup: Any) -> Iterator[WorkerProcess]:
+    # One worker per module rather than per test: under load a worker takes half a minute to start.
+    purge_broker()
+    worker = WorkerProcess(name="ntf")
+    yield worker
+    worker.stop()
+
+
 @pytest.fixture
-def celery_worker_process(smtp_sink: Sink, notification_data: None, celery_worker_process: Any) -> Any:
-    """The root fixture's real worker, started after the SMTP sink so it inherits the sink's port."""
-    return celery_worker_process
+def celery_worker_process(
+    transactional_db: Any, notification_data: None, smtp_sink: Sink, _worker_module: WorkerProcess
+) -> WorkerProcess:
+    """Overrides the root fixture: the same real worker on the real broker, started after the SMTP sink (so it
+    inherits the sink's port) and kept for the whole module."""
+    return _worker_module
