@@ -88,7 +88,7 @@ def action_item_remind(*, item_id: int, today: date | None = None) -> bool:
     """Remind the owner of one due or overdue item, at most once a day. Returns whether it sent."""
     today = today or timezone.localdate()
     item = (
-        ActionItem.objects.select_for_update()
+        ActionItem.objects.select_for_update(of=("self",))
         .select_related("meeting__council", "owner_member__user", "owner_user")
         .get(pk=item_id)
     )

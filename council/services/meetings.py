@@ -81,7 +81,7 @@ def meeting_reschedule(
     """Move a planned or postponed meeting (a postponed one is planned again). The calendar SEQUENCE goes
     up and members get the notice again; a call that changes nothing is a no-op."""
     require_perm(actor, "council.change_meeting")
-    meeting = Meeting.objects.select_for_update().select_related("council").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting.pk)
     if meeting.state not in RESCHEDULABLE:
         raise ApplicationError(f"{meeting.get_state_display()} 상태의 회의는 일정을 바꿀 수 없습니다.")
     wanted = {"starts_at": starts_at, "place": place, "online_url": online_url, "duration_minutes": duration_minutes}
@@ -124,7 +124,7 @@ def meeting_transition(*, meeting: Meeting, to_state: str, actor: Any, reason: s
     """Move a meeting along TRANSITIONS. Held needs the start time to have passed; cancelling or
     postponing tells members (the calendar entry is cancelled); planning a postponed meeting again
     without moving it re-sends the notice."""
-    meeting = Meeting.objects.select_for_update().select_related("council").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting.pk)
     if meeting.state == to_state:
         return meeting
     if to_state not in TRANSITIONS[meeting.state]:
@@ -157,7 +157,7 @@ def meeting_transition(*, meeting: Meeting, to_state: str, actor: Any, reason: s
 def meeting_notice_send(*, meeting: Meeting, actor: Any) -> int:
     """(Re)send the notice of a planned meeting, e.g. once its agenda is final. Returns the recipients."""
     require_perm(actor, "council.change_meeting")
-    meeting = Meeting.objects.select_for_update().select_related("council").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting.pk)
     if meeting.state != Meeting.State.PLANNED:
         raise ApplicationError("예정된 회의만 소집 통지를 보낼 수 있습니다.")
     return _notice_send(meeting=meeting, actor=actor)
@@ -200,7 +200,7 @@ def ics_method(ics: str) -> str:
 @transaction.atomic
 def meeting_reminder_send(*, meeting_id: int) -> int:
     """The day-before reminder for one planned meeting; sent once per schedule (a repeat is a no-op)."""
-    meeting = Meeting.objects.select_for_update().select_related("council").get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting_id)
     if meeting.state != Meeting.State.PLANNED or meeting.starts_at <= timezone.now():
         return 0
     if meeting.events.filter(kind=MeetingEvent.Kind.REMINDER_SENT, data__sequence=meeting.ical_sequence).exists():

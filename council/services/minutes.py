@@ -192,7 +192,11 @@ def _members_to_tell(meeting: Meeting) -> list[CouncilMember]:
 @transaction.atomic
 def minutes_circulate(*, version: MinutesVersion, actor: Any) -> MinutesVersion:
     """Freeze the text (with attendance and resolutions as they now stand) and send it to members."""
-    version = MinutesVersion.objects.select_for_update().select_related("minutes__meeting__council").get(pk=version.pk)
+    version = (
+        MinutesVersion.objects.select_for_update(of=("self",))
+        .select_related("minutes__meeting__council")
+        .get(pk=version.pk)
+    )
     if version.state == MinutesVersion.State.CIRCULATED:
         return version
     if MinutesVersion.State.CIRCULATED not in TRANSITIONS[version.state]:
@@ -247,7 +251,9 @@ def minutes_comment_add(
     """A member comments on circulated minutes, in their own name only."""
     if actor is None or member.user_id != actor.pk:
         raise ApplicationError("본인 명의로만 의견을 남길 수 있습니다.", status_code=403)
-    version = MinutesVersion.objects.select_for_update().select_related("minutes__meeting").get(pk=version.pk)
+    version = (
+        MinutesVersion.objects.select_for_update(of=("self",)).select_related("minutes__meeting").get(pk=version.pk)
+    )
     if version.state != MinutesVersion.State.CIRCULATED:
         raise ApplicationError("회람 중인 회의록에만 의견을 남길 수 있습니다.")
     if member.council_id != version.minutes.meeting.council_id:
@@ -267,7 +273,9 @@ def minutes_comment_add(
 def minutes_approve(*, version: MinutesVersion, actor: Any, resolution: Resolution | None = None) -> MinutesVersion:
     """Approve circulated minutes: by the council's chair (actor holds the chair seat), or by an adopted
     resolution of a later meeting of the same council that names this version."""
-    version = MinutesVersion.objects.select_for_update().select_related("minutes__meeting").get(pk=version.pk)
+    version = (
+        MinutesVersion.objects.select_for_update(of=("self",)).select_related("minutes__meeting").get(pk=version.pk)
+    )
     if version.state == MinutesVersion.State.APPROVED:
         return version
     if MinutesVersion.State.APPROVED not in TRANSITIONS[version.state]:
@@ -303,7 +311,11 @@ def minutes_public_path(minutes: Minutes) -> str:
 @transaction.atomic
 def minutes_publish(*, version: MinutesVersion, actor: Any) -> MinutesVersion:
     """Make approved minutes final. From here on the row can never change."""
-    version = MinutesVersion.objects.select_for_update().select_related("minutes__meeting__council").get(pk=version.pk)
+    version = (
+        MinutesVersion.objects.select_for_update(of=("self",))
+        .select_related("minutes__meeting__council")
+        .get(pk=version.pk)
+    )
     if version.state == MinutesVersion.State.PUBLISHED:
         return version
     if MinutesVersion.State.PUBLISHED not in TRANSITIONS[version.state]:

@@ -106,7 +106,7 @@ def _require_quorum(meeting: Meeting) -> selectors.Quorum:
 
 
 def _lock(resolution: Resolution) -> Resolution:
-    return Resolution.objects.select_for_update().select_related("meeting__council").get(pk=resolution.pk)
+    return Resolution.objects.select_for_update(of=("self",)).select_related("meeting__council").get(pk=resolution.pk)
 
 
 @transaction.atomic
@@ -216,7 +216,7 @@ def resolution_record(*, resolution: Resolution, actor: Any, tally: dict[str, in
     if resolution.state not in (Resolution.State.DRAFT, Resolution.State.VOTING):
         raise ApplicationError(f"{resolution.get_state_display()} 상태의 의안은 의결할 수 없습니다.")
     require_perm(actor, "council.change_resolution")
-    meeting = Meeting.objects.select_for_update().select_related("council").get(pk=resolution.meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=resolution.meeting_id)
     quorum = _require_quorum(meeting)
     if resolution.tally_mode == Resolution.TallyMode.PER_MEMBER:
         if resolution.state != Resolution.State.VOTING:

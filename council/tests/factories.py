@@ -17,11 +17,23 @@ from council.models import Attendance, Council, CouncilMember, Meeting, Resoluti
 _seq = itertools.count(1)
 
 
+def _incident() -> Any:
+    """The seeded 2022 incident, or a stand-in when a transactional test has flushed the seed data."""
+    from claims.models import Incident
+
+    return Incident.objects.filter(code="2022-pangyo-dc-fire").first() or Incident.objects.get_or_create(
+        code="test-incident",
+        defaults={
+            "name": "테스트 장애", "company_name": "카카오", "occurred_at": timezone.now(), "reference_prefix": "TST",
+        },
+    )[0]  # fmt: skip
+
+
 class CouncilFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Council
 
-    incident = factory.LazyFunction(lambda: __import__("claims.models").models.Incident.objects.first())
+    incident = factory.LazyFunction(lambda: _incident())
     name = factory.Sequence(lambda n: f"카카오 서비스 장애 피해지원 협의체 {n}")
     short_name = "협의체"
 
@@ -50,7 +62,7 @@ class CouncilMemberFactory(factory.django.DjangoModelFactory):
         user = User.objects.create_user(
             username=f"member-{self.pk}-{next(_seq)}", password="pw-member", email=self.email, is_staff=False
         )
-        user.groups.add(Group.objects.get(name=roles.COUNCIL_MEMBER))
+        user.groups.add(Group.objects.get_or_create(name=roles.COUNCIL_MEMBER)[0])
         self.user = user
         self.save(update_fields=["user"])
 
