@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from claims.importer_intake import ImportRouter, claims_imported_notify
 from claims.intake import CHANNELS, claim_text_clean, claimant_clean, parse_bool
 from claims.models import Claim, Claimant, Incident
 from claims.services import incident_reserve_references
@@ -86,6 +87,10 @@ class _Row:
     duplicate_of: "int | _Row | None" = None
     claim_id: int | None = None
     reference: str = ""
+    # Routing, as intake does it (claims.importer_intake.ImportRouter)
+    team_id: int | None = None
+    first_response_due_at: datetime | None = None
+    assigned_to_id: int | None = None
 
 
 def decode_csv(data: bytes) -> str:
@@ -331,35 +336,46 @@ def _earliest(*candidates: int | _Row | None) -> int | _Row | None:
     return min(rows, key=lambda r: r.number) if rows else None
 
 
+def _open_csv(source: str | os.PathLike[str] | IO[bytes]) -> tuple[Iterator[list[str]], list[str], int, int]:
+    """(records after the header, header, header's row number, data row count) or a ValidationError."""
+    text = decode_csv(_read_bytes(source))
+    total = _count_data_rows(text)
+    reader = _records(text)
+    for number, header in enumerate(reader, start=1):
+        if any(header):
+            header_columns(header)
+            return reader, header, number, total
+    raise ValidationError({"file": ["빈 파일입니다."]})
+
+
+def csv_inspect(source: str | os.PathLike[str] | IO[bytes]) -> int:
+    """Check that a file can be imported at all (encoding, CSV syntax, header); return its data row count."""
+    return _open_csv(source)[3]
+
+
 def claims_import_csv(
     *,
     incident: Incident,
     source: str | os.PathLike[str] | IO[bytes],
     actor: Any = None,
     progress: ProgressCallback | None = None,
+    notify: bool = True,
 ) -> ImportResult:
     """Import a claims CSV into `incident`. Bad rows are reported, good rows imported, known ones skipped.
 
-    Raises ValidationError (nothing written) when the file cannot be read or lacks a required column."""
-    text = decode_csv(_read_bytes(source))
-    total = _count_data_rows(text)
-    reader = _records(text)
-    header = next(reader, None)
-    while header is not None and not any(header):
-        header = next(reader, None)
-    if header is None:
-        raise ValidationError({"file": ["빈 파일입니다."]})
+    Imported claims are routed like any intake and, unless notify=False, their claimants get the
+    claim_received message (queued per chunk after commit). Raises ValidationError (nothing written) when the
+    file cannot be read or lacks a required column."""
+    reader, header, header_row, total = _open_csv(source)
     validate = _Validator(incident=incident, columns=header_columns(header), width=len(header))
-    writer = _ChunkWriter(incident=incident, actor=actor)
+    writer = _ChunkWriter(incident=incident, actor=actor, notify=notify)
     result = ImportResult(total_rows=total)
     chunk_size = max(1, int(settings.REDRESS["IMPORT_CHUNK_ROWS"]))
     seen: set[str] = set()
     processed = 0
     chunk: list[_Row] = []
-    # reader.line_num counts physical lines; a spreadsheet counts records, which is what people look at.
-    number = 1
-    for values in reader:
-        number += 1
+    # Spreadsheet row numbers: a spreadsheet counts records (a quoted value may span lines), not lines.
+    for number, values in enumerate(reader, start=header_row + 1):
         if not any(values):
             continue
         processed += 1
@@ -372,10 +388,10 @@ def claims_import_csv(
             seen.add(checked.external_id)
             chunk.append(checked)
         if processed % chunk_size == 0:
-            writer.write(chunk, result=result, on_commit=_progress_call(progress, processed, total, result))
+            writer.write(chunk, result=result, in_transaction=_progress_call(progress, processed, total, result))
             chunk = []
     if chunk or processed % chunk_size:
-        writer.write(chunk, result=result, on_commit=_progress_call(progress, processed, total, result))
+        writer.write(chunk, result=result, in_transaction=_progress_call(progress, processed, total, result))
     return result
 
 
@@ -388,10 +404,12 @@ def _progress_call(progress: ProgressCallback | None, processed: int, total: int
 class _ChunkWriter:
     """Writes one chunk of valid rows atomically: skip known external ids, flag duplicates, store."""
 
-    def __init__(self, *, incident: Incident, actor: Any) -> None:
+    def __init__(self, *, incident: Incident, actor: Any, notify: bool) -> None:
         self.incident = incident
         self.actor = actor
+        self.notify = notify
         self.duplicates = _DuplicateIndex(incident_id=incident.pk)
+        self.router = ImportRouter()
         self.postgres = connection.vendor == "postgresql"
 
     def _known_external_ids(self, rows: list[_Row]) -> set[str]:
@@ -408,7 +426,7 @@ class _ChunkWriter:
             )
             return {external_id for (external_id,) in cursor.fetchall()}
 
-    def write(self, rows: list[_Row], *, result: ImportResult, on_commit: Callable[[], None] | None) -> None:
+    def write(self, rows: list[_Row], *, result: ImportResult, in_transaction: Callable[[], None] | None) -> None:
         known = self._known_external_ids(rows)
         fresh = [r for r in rows if r.external_id not in known]
         # Reserved before the chunk's transaction so the incident row is not locked while rows are written;
@@ -427,6 +445,7 @@ class _ChunkWriter:
                 for row, reference in zip(fresh, references, strict=False):
                     row.reference = reference
                     self.duplicates.flag(row)
+                self.router.plan(fresh)
                 if self.postgres:
                     from claims.importer_copy import copy_chunk
 
@@ -434,17 +453,13 @@ class _ChunkWriter:
                 else:
                     _orm_chunk(rows=fresh, incident=self.incident)
                 self.duplicates.settle(fresh)
+                self.router.record(fresh)
                 result.imported += len(fresh)
                 result.probable_duplicates += sum(1 for r in fresh if r.duplicate_of is not None)
-                claims_imported_hook(incident=self.incident, rows=fresh, actor=self.actor)
-            if on_commit is not None:
-                on_commit()
-
-
-def claims_imported_hook(*, incident: Incident, rows: list[_Row], actor: Any) -> None:
-    """Side effects owed to each imported claim, run in the chunk's transaction.
-
-    The claim_received message to each claimant belongs here; see notifications for the bulk path."""
+                if self.notify:
+                    claims_imported_notify(claim_ids=[r.claim_id for r in fresh if r.claim_id])
+            if in_transaction is not None:
+                in_transaction()
 
 
 def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:
@@ -473,6 +488,9 @@ def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:
                 triage_rule=row.triage_rule,
                 duplicate_of_id=target if isinstance(target, int) else None,
                 external_id=row.external_id,
+                team_id=row.team_id,
+                first_response_due_at=row.first_response_due_at,
+                assigned_to_id=row.assigned_to_id,
             )
         )
     Claim.objects.bulk_create(claims)

@@ -19,7 +19,7 @@ CLAIMANT_FIELDS = ("id", "created_at", "updated_at", "kind", "name", "email", "p
 CLAIM_FIELDS = ("id", "created_at", "updated_at", "reference", "incident_id", "service_id", "claimant_id",
                 "claimant_kind", "paid", "claimed_amount", "description", "channel", "received_at",
                 "consent_privacy", "operator", "affiliate_id", "category", "subtype", "triage_rule",
-                "duplicate_of_id", "external_id")  # fmt: skip
+                "duplicate_of_id", "external_id", "team_id", "first_response_due_at", "assigned_to_id")  # fmt: skip
 
 
 class _Table:
@@ -96,6 +96,7 @@ def copy_chunk(*, rows: "list[_Row]", incident: Incident) -> None:
                     row.claim_id, now, now, row.reference, incident_id, row.service_id, person_id,
                     row.claimant["kind"], row.paid, row.claimed_amount, row.description, row.channel,
                     row.received_at, True, row.operator, row.affiliate_id, row.category, row.subtype,
-                    row.triage_rule, duplicate_of_id, row.external_id,
+                    row.triage_rule, duplicate_of_id, row.external_id, row.team_id, row.first_response_due_at,
+                    row.assigned_to_id,
                 )  # fmt: skip
                 copy.write_row(values + constant + (claims.row_defaults() if per_row else ()))
