@@ -192,8 +192,9 @@ class ClaimCaseworkAdminMixin:
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         return [QueueFilter, *super().get_list_filter(request), "team"]  # type: ignore[misc]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
-        return super().get_queryset(request).select_related("team")  # type: ignore[misc]
+    def get_list_select_related(self, request: HttpRequest) -> list[str]:
+        # Not select_related() in get_queryset: the changelist skips list_select_related when one is already set.
+        return [*super().get_list_select_related(request), "team"]  # type: ignore[misc]
 
     @admin.display(description="처리 기한", ordering="first_response_due_at")
     def due_display(self, claim: Claim) -> str:
@@ -261,10 +262,6 @@ class ClaimCaseworkAdminMixin:
                 primary=primary,
                 canned_response=data.get("canned_response"),
             )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Inlines on the claim page are read-only; nothing related is saved from the form.
-        return None
 
     def response_change(self, request: HttpRequest, obj: Claim) -> HttpResponse:
         if getattr(request, "_casework_error", False):
