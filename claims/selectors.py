@@ -35,7 +35,15 @@ def claim_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     if not user.has_perm("claims.view_claim"):
         raise PermissionDenied
     queryset = Claim.objects.select_related(
-        "incident", "service", "claimant", "affiliate", "assigned_to", "team", "merged_into", "affiliate_outcome"
+        "incident",
+        "service",
+        "claimant",
+        "affiliate",
+        "assigned_to",
+        "team",
+        "duplicate_of",
+        "merged_into",
+        "affiliate_outcome",
     )
     filterset = ClaimFilterSet(filters or {}, queryset=queryset)
     if not filterset.is_valid():
