@@ -29,7 +29,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from compensation.models import Entitlement
-from notifications.services import notify
+from notifications.services import NotifyItem, notify_many
 from payouts import crypto
 from payouts.gateways.base import (
     GatewayError,
@@ -346,18 +346,23 @@ def settlement_record(*, outcomes: list[Outcome]) -> dict[str, int]:
                 )
         ledger_post(postings=[posting_for(p, LedgerEntry.Kind.PAID, attempt_no=o.attempt_no) for p, o in paid])
         _entitlements_paid(paid)
-        for payout, _ in paid:
-            notify(
-                event="payment_sent",
-                key=f"payout:{payout.pk}:paid",
-                claimant=payout.claimant,
-                claim=payout.claim,
-                context={
-                    "reference": payout.claim.reference,
-                    "name": payout.claimant.name,
-                    "amount": payout.amount_won,
-                },
-            )
+        # One bulk insert per chunk; keyed per payout, so a repeated chunk adds nothing.
+        notify_many(
+            event="payment_sent",
+            items=[
+                NotifyItem(
+                    key=f"payout:{payout.pk}:paid",
+                    claimant=payout.claimant,
+                    claim=payout.claim,
+                    context={
+                        "reference": payout.claim.reference,
+                        "name": payout.claimant.name,
+                        "amount": payout.amount_won,
+                    },
+                )
+                for payout, _ in paid
+            ],
+        )
     for payout, outcome in failed:
         Payout.objects.filter(pk=payout.pk).update(
             status=S.FAILED_PERMANENT, failure_code=outcome.code[:40], updated_at=now
