@@ -26,7 +26,8 @@ fi
 echo "== migrate"
 $PY manage.py migrate --noinput -v 0
 echo "== demo data"
-$PY manage.py seed_demo
+SEED_OUT=$($PY manage.py seed_demo)
+echo "$SEED_OUT"
 
 PIDS=()
 cleanup() {
@@ -107,7 +108,8 @@ cat <<EOF
  SMTP sink               $SMTP_NOTE
  Database                ${DATABASE_URL:-SQLite file $VAR_DIR/redress.sqlite3}
 EOF
-$PY manage.py seed_demo --logins | sed 's/^/ /'
+# From seed_demo's output above: nothing slow may run between the banner and `wait`, or Ctrl-C would wait for it.
+sed -n '/^Demo logins/,$p' <<<"$SEED_OUT" | sed 's/^/ /'
 echo "=============================================================================="
 
 # Stop everything as soon as any one of them dies.
