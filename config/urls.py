@@ -18,6 +18,7 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("council/", include("council.urls")),
     path("api/v1/council/", include("council.api.urls")),
+    path("api/v1/compensation/", include("compensation.api.urls")),
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

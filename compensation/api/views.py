@@ -1,0 +1,164 @@
+"""Compensation API: read endpoints for policies, versions, assessments, appeals and entitlements; explicit
+action endpoints for reviewer decisions and appeals. Every write goes through `compensation.services`,
+which checks the caller's permission (403) and the state (409)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from compensation import selectors, services
+from compensation.api import serializers as s
+from compensation.filters import AppealFilterSet, AssessmentFilterSet, EntitlementFilterSet, PolicyVersionFilterSet
+from compensation.models import Appeal, Assessment, Entitlement, Policy, PolicyVersion
+from compensation.simulation import policy_simulation_snapshot
+from core.pagination import NewestFirstCursorPagination
+
+_ACTION = {"permission_classes": [permissions.IsAuthenticated]}
+
+
+class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pagination_class = NewestFirstCursorPagination
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The selector applies the FilterSet for lists; detail lookups and actions must not be filtered by it.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
+class PolicyViewSet(_ReadViewSet):
+    serializer_class = s.PolicySerializer
+    queryset = Policy.objects.none()
+
+    def get_queryset(self) -> QuerySet[Policy]:
+        if getattr(self, "swagger_fake_view", False):
+            return Policy.objects.none()
+        return selectors.policy_list(user=self.request.user)
+
+
+class PolicyVersionViewSet(_ReadViewSet):
+    filterset_class = PolicyVersionFilterSet
+    queryset = PolicyVersion.objects.none()
+
+    def get_serializer_class(self) -> Any:
+        return s.PolicyVersionDetailSerializer if self.action == "retrieve" else s.PolicyVersionSerializer
+
+    def get_queryset(self) -> QuerySet[PolicyVersion]:
+        if getattr(self, "swagger_fake_view", False):
+            return PolicyVersion.objects.none()
+        queryset = selectors.policy_version_list(user=self.request.user)
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                "rules__bands", "rules__match_services", "causation_parameters__service"
+            )
+        return queryset
+
+    @extend_schema(
+        parameters=[OpenApiParameter("compare_to", OpenApiTypes.INT, description="비교할 다른 판의 ID")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True, methods=["get"], **_ACTION)
+    def simulate(self, request: Request, pk: str | None = None) -> Response:
+        """Run this version against the current claims without writing (same JSON as the council snapshot)."""
+        if not request.user.has_perm("compensation.simulate_policyversion"):
+            raise PermissionDenied
+        version = self.get_object()
+        compare_to = None
+        if request.query_params.get("compare_to"):
+            compare_to = get_object_or_404(PolicyVersion, pk=request.query_params["compare_to"])
+        return Response(policy_simulation_snapshot(version=version, compare_to=compare_to))
+
+
+class AssessmentViewSet(_ReadViewSet):
+    serializer_class = s.AssessmentSerializer
+    filterset_class = AssessmentFilterSet
+    queryset = Assessment.objects.none()
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        return selectors.assessment_list(user=self.request.user)
+
+    def _done(self, assessment: Assessment) -> Response:
+        return Response(s.AssessmentSerializer(selectors.assessment_get(pk=assessment.pk, user=self.request.user)).data)
+
+    @extend_schema(request=None, responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return self._done(services.assessment_accept(assessment=self.get_object(), actor=request.user))
+
+    @extend_schema(request=s.AdjustSerializer, responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def adjust(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(s.AdjustSerializer, request)
+        return self._done(services.assessment_adjust(assessment=self.get_object(), actor=request.user, **data))
+
+    @extend_schema(request=s.RejectSerializer, responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(s.RejectSerializer, request)
+        return self._done(services.assessment_reject(assessment=self.get_object(), actor=request.user, **data))
+
+    @extend_schema(request=s.ConfirmSerializer, responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(s.ConfirmSerializer, request)
+        return self._done(services.assessment_confirm(assessment=self.get_object(), actor=request.user, **data))
+
+    @extend_schema(request=s.ChecklistSerializer, responses=s.AssessmentSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def checklist(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(s.ChecklistSerializer, request)
+        assessment = services.assessment_checklist_update(
+            assessment=self.get_object(), checklist=data["checklist"], actor=request.user
+        )
+        return self._done(assessment)
+
+    @extend_schema(request=s.AppealLodgeSerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def appeal(self, request: Request, pk: str | None = None) -> Response:
+        """Lodge the claimant's one appeal (an agent on the claimant's behalf)."""
+        data = _valid(s.AppealLodgeSerializer, request)
+        appeal = services.appeal_lodge(assessment=self.get_object(), reason=data["reason"], actor=request.user)
+        return Response(s.AppealSerializer(appeal).data, status=201)
+
+
+class AppealViewSet(_ReadViewSet):
+    serializer_class = s.AppealSerializer
+    filterset_class = AppealFilterSet
+    queryset = Appeal.objects.none()
+
+    def get_queryset(self) -> QuerySet[Appeal]:
+        if getattr(self, "swagger_fake_view", False):
+            return Appeal.objects.none()
+        return selectors.appeal_list(user=self.request.user)
+
+    @extend_schema(request=s.AppealDecideSerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], **_ACTION)
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(s.AppealDecideSerializer, request)
+        appeal = services.appeal_decide(appeal=self.get_object(), actor=request.user, **data)
+        return Response(s.AppealSerializer(appeal).data)
+
+
+class EntitlementViewSet(_ReadViewSet):
+    serializer_class = s.EntitlementSerializer
+    filterset_class = EntitlementFilterSet
+    queryset = Entitlement.objects.none()
+
+    def get_queryset(self) -> QuerySet[Entitlement]:
+        if getattr(self, "swagger_fake_view", False):
+            return Entitlement.objects.none()
+        return selectors.entitlement_list(user=self.request.user)
+
+
+def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
