@@ -26,7 +26,7 @@ fi
 echo "== migrate"
 $PY manage.py migrate --noinput -v 0
 echo "== demo data"
-SEED_OUT=$($PY manage.py seed_demo)
+SEED_OUT=$($PY manage.py seed_demo --claims "${DEMO_CLAIMS:-200}")
 echo "$SEED_OUT"
 
 PIDS=()
