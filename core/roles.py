@@ -13,7 +13,7 @@ AUDITOR = "auditor"
 # workspace under /council/, which checks their CouncilMember seat, never the admin or the claims API.
 COUNCIL_MEMBER = "council_member"
 
-ROLES = (SUPPORT_AGENT, SECRETARIAT, FINANCE, AUDITOR, COUNCIL_MEMBER)
+ROLES: tuple[str, ...] = (SUPPORT_AGENT, SECRETARIAT, FINANCE, AUDITOR, COUNCIL_MEMBER)
 
 _REFERENCE_VIEW = ["claims.view_incident", "claims.view_service", "claims.view_affiliate"]
 

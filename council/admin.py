@@ -130,7 +130,7 @@ class CouncilMemberAdmin(ServiceAdmin):
     list_select_related = ["council", "user"]
     search_fields = ["name", "organisation"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(CouncilMemberForm.Meta.fields)
         return [*fields, "username", "password"] if obj is None else fields
 
@@ -190,8 +190,8 @@ class AttendanceInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "member":
             meeting_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            council_id = Meeting.objects.filter(pk=meeting_id).values_list("council_id", flat=True).first()
-            kwargs["queryset"] = CouncilMember.objects.filter(council_id=council_id)
+            council_id = Meeting.objects.filter(pk=meeting_id or 0).values_list("council_id", flat=True).first()
+            kwargs["queryset"] = CouncilMember.objects.filter(council_id=council_id or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -247,7 +247,7 @@ class MeetingAdmin(ServiceAdmin):
     ]  # fmt: skip
     actions = ["send_notice", "mark_held", "start_minutes", "attach_claim_stats"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         base = ["council", "title", "starts_at", "duration_minutes", "place", "online_url"]
         if obj is None:
             return [*base, "send_notice"]
@@ -481,7 +481,7 @@ class ResolutionAdmin(ServiceAdmin):
     inlines = [VoteInline]
     actions = ["open_voting", "record_votes", "withdraw"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         base = list(ResolutionForm.Meta.fields)
         tally = ["tally_for", "tally_against", "tally_abstain", "tally_recused", "record_now"]
         if obj is None:

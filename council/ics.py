@@ -49,7 +49,7 @@ def meeting_ics(*, meeting: Meeting, agenda_text: str = "", now: datetime | None
     """
     cancelled = meeting.state in (Meeting.State.CANCELLED, Meeting.State.POSTPONED)
     ends_at = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
-    host = settings.REDRESS["PUBLIC_BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    host = str(settings.REDRESS["PUBLIC_BASE_URL"]).split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     location = meeting.place or meeting.online_url
     description = agenda_text
     if meeting.online_url:

@@ -495,9 +495,11 @@ class ActionItem(BaseModel):
 
     @property
     def owner_label(self) -> str:
-        if self.owner_member_id:
+        if self.owner_member is not None:
             return self.owner_member.name
-        return self.owner_user.get_full_name() or self.owner_user.get_username()
+        if self.owner_user is not None:
+            return self.owner_user.get_full_name() or self.owner_user.get_username()
+        return ""
 
 
 class Minutes(BaseModel):

@@ -18,7 +18,7 @@ FONT_CANDIDATES = (
 
 
 def korean_font_path() -> str:
-    configured = settings.REDRESS.get("PDF_FONT_PATH")
+    configured = str(settings.REDRESS.get("PDF_FONT_PATH") or "")
     for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return candidate

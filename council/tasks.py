@@ -6,10 +6,8 @@ from celery import shared_task
 from council.services import action_items as action_item_services
 from council.services import meetings as meeting_services
 
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
-
-@shared_task(**RETRY)
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def meeting_reminder_send_task(*, meeting_id: int) -> int:
     """Send one meeting's day-before reminder; a repeat finds it already sent and sends nothing."""
     return meeting_services.meeting_reminder_send(meeting_id=meeting_id)
@@ -24,7 +22,7 @@ def meeting_reminders_due_task() -> int:
     return len(ids)
 
 
-@shared_task(**RETRY)
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def action_item_remind_task(*, item_id: int) -> bool:
     """Remind one action item's owner (at most once a day)."""
     return action_item_services.action_item_remind(item_id=item_id)

@@ -54,7 +54,7 @@ class VoteSerializer(serializers.ModelSerializer):
 
 
 class ResolutionSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
     meeting_number = serializers.IntegerField(source="meeting.number", read_only=True)
     votes = VoteSerializer(many=True, read_only=True)
 

@@ -14,4 +14,4 @@ def require_perm(actor: Any, perm: str) -> None:
 
 
 def absolute_url(path: str) -> str:
-    return f"{settings.REDRESS['PUBLIC_BASE_URL'].rstrip('/')}{path}"
+    return f"{str(settings.REDRESS['PUBLIC_BASE_URL']).rstrip('/')}{path}"

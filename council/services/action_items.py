@@ -62,7 +62,7 @@ def action_item_transition(*, item: ActionItem, to_state: str, actor: Any) -> Ac
             f"{item.get_state_display()}에서 {ActionItem.State(to_state).label}(으)로 바꿀 수 없습니다."
         )
     owner_acts = actor is not None and (
-        (item.owner_user_id == actor.pk) or (item.owner_member_id and item.owner_member.user_id == actor.pk)
+        (item.owner_user_id == actor.pk) or (item.owner_member is not None and item.owner_member.user_id == actor.pk)
     )
     if not owner_acts:
         require_perm(actor, "council.change_actionitem")
@@ -94,7 +94,7 @@ def action_item_remind(*, item_id: int, today: date | None = None) -> bool:
     )
     if item.state not in ActionItem.OPEN_STATES or item.due_date > today or item.last_reminded_on == today:
         return False
-    user = item.owner_user if item.owner_user_id else item.owner_member.user
+    user = item.owner_user if item.owner_member is None else item.owner_member.user
     if user is not None:
         notify(
             event="action_item_due",

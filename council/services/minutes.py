@@ -90,7 +90,7 @@ def minutes_item_update(
     require_perm(actor, "council.change_minutesitem")
     _draft_version(item.version_id)
     item = MinutesItem.objects.select_for_update().get(pk=item.pk)
-    fields = []
+    fields: list[str] = []
     if discussion is not None:
         item.discussion, fields = discussion, [*fields, "discussion"]
     if decisions is not None:
@@ -292,7 +292,7 @@ def minutes_approve(*, version: MinutesVersion, actor: Any, resolution: Resoluti
             raise ApplicationError("이 회의록을 승인하는 가결된 다음 회의 의결이 아닙니다.")
     else:
         chair = CouncilMember.objects.filter(
-            council_id=meeting.council_id, role=CouncilMember.Role.CHAIR, user_id=getattr(actor, "pk", None)
+            council_id=meeting.council_id, role=CouncilMember.Role.CHAIR, user_id=getattr(actor, "pk", 0) or 0
         ).exists()
         if not chair:
             raise ApplicationError("위원장만 회의록을 승인할 수 있습니다.", status_code=403)
@@ -358,7 +358,7 @@ def minutes_correct(*, minutes: Minutes, reason: str, actor: Any) -> MinutesVers
     latest = selectors.minutes_latest_published(minutes=minutes)
     if latest is None:
         raise ApplicationError("확정된 판이 없습니다. 정정이 아니라 초안을 고치세요.")
-    number = minutes.versions.order_by("-number").values_list("number", flat=True).first() + 1
+    number = (minutes.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = MinutesVersion.objects.create(
         minutes=minutes, number=number, correction_reason=reason.strip(), summary=latest.summary, created_by=actor
     )

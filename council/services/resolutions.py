@@ -247,7 +247,7 @@ def resolution_record(*, resolution: Resolution, actor: Any, tally: dict[str, in
             "votes_for", "votes_against", "votes_abstain", "votes_recused", "updated_at",
         ]
     )  # fmt: skip
-    if carried and resolution.approves_minutes_id:
+    if carried and resolution.approves_minutes is not None:
         from council.services.minutes import minutes_approve
 
         minutes_approve(version=resolution.approves_minutes, actor=actor, resolution=resolution)
