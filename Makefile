@@ -17,6 +17,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
+	@# Council minutes PDFs embed a Korean font (Debian fonts-nanum); REDRESS_PDF_FONT_PATH names another.
+	@test -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf || (apt-get update -qq && apt-get install -y -qq fonts-nanum) \
+		|| echo "warning: install fonts-nanum for council minutes PDFs" >&2
 	@touch $(STAMP)
 
 run: install
