@@ -9,3 +9,4 @@ export CACHE_URL="${CACHE_URL:-redis://127.0.0.1:6379/11}"
 scripts/ensure_services.sh
 mkdir -p var/bench
 # Each benchmark: one line below.
+.venv/bin/python -m bench.bench_settlement "${BENCH_SETTLEMENT_N:-100000}"
