@@ -13,6 +13,7 @@ break it; a new required field without one makes it fail loudly.
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,12 +112,27 @@ class _Sql:
         return f"({self.param(values)}::{cast}[])[1 + ({index}) % {len(values)}]"
 
 
-def _permutation(n: int, salt: int) -> str:
+def _permutation(n: int, salt: int, var: str = "g") -> str:
     """SQL for a bijection of 0..n-1 onto itself: g·P mod n with P coprime to n."""
     p = 7919 + 104_729 * salt
     while math.gcd(p, n) != 1:
         p += 1
-    return f"((g * {p}) % {n})"
+    return f"(({var} * {p}) % {n})"
+
+
+@dataclass(frozen=True)
+class IdSlots:
+    """Where the rows of one insert_claims call go among the ids of a larger batch, so that several calls
+    (own and affiliate claims) interleave as they would arrive: ids first_id .. first_id + total - 1, of which
+    this call takes positions start .. start + n - 1 of a permutation."""
+
+    first_id: int
+    total: int
+    start: int = 0
+
+    @classmethod
+    def reserve(cls, total: int) -> "IdSlots":
+        return cls(first_id=_reserve_ids(Claim, total), total=total)
 
 
 def _insert(sql: _Sql, model: type[models.Model], exprs: dict[str, str], source: str) -> str:
@@ -161,12 +177,14 @@ def insert_claims(
     statuses: Mapping[str, int],
     salt: int = 0,
     claimants_per_kind: int | None = None,
+    slots: IdSlots | None = None,
 ) -> int:
     """Insert claims of one operator with exactly these counts per category, claimant kind and status.
 
     Each claim gets its own claimant, as intake does, unless `claimants_per_kind` is given: then the claims of
     each kind share that many claimants (half the rows to write, for tests that only count claims).
     The three mappings must each sum to the same total. Returns the number of claims written.
+    Claim ids (and received times, which grow with them) are spread over `slots`, or over n fresh ids.
     """
     n = sum(categories.values())
     if sum(kinds.values()) != n or sum(statuses.values()) != n:
@@ -188,7 +206,7 @@ def insert_claims(
         raise ValueError(f"incident {incident.code} has no affiliate services ({', '.join(AFFILIATE_SERVICES)})")
 
     sql = _Sql()
-    g_kind, g_status, g_time, g_subtype = (_permutation(n, i) for i in range(1, 5))
+    g_category, g_kind, g_status, g_subtype = (_permutation(n, i) for i in range(4))
     kind_expr = sql.pick(g_kind, kinds)
     if claimants_per_kind is None:
         people, people_kind = n, kind_expr
@@ -199,6 +217,8 @@ def insert_claims(
     g_misc = _permutation(people, 5)
 
     with transaction.atomic():
+        slots = slots or IdSlots.reserve(n)
+        position = _permutation(slots.total, 6, var=f"(g + {slots.start})")
         first_claimant = _reserve_ids(Claimant, people)
         first_reference = incident_reserve_references(incident_id=incident.pk, count=n)[0]
         prefix, _, number = first_reference.rpartition("-")
@@ -242,12 +262,13 @@ def insert_claims(
         service_index = f"(CASE {category} {' '.join(whens)} END)"
         span = int((END - START).total_seconds())
         # Most reports came in the first days: a power curve skews the times towards the start.
-        offset = f"floor({span} * power({g_time}::float8 / {n}, 1.6))"
+        offset = f"floor({span} * power({position}::float8 / {slots.total}, 1.6))"
         received_at = f"{sql.param(START)}::timestamptz + make_interval(secs => {offset})"
         paid_amount = "CASE WHEN g % 10 < 6 THEN (1 + g % 100) * 1000 END"
         free_amount = sql.element([50_000, 120_000, 300_000, 420_000, 800_000, 2_500_000], "g", "bigint")
         affiliate_amount = "CASE WHEN g % 2 = 0 THEN (1 + g % 60) * 10000 END"
         claim_exprs = {
+            "id": f"{slots.first_id} + {position}",
             "created_at": "s.received_at",
             "updated_at": "s.received_at",
             "reference": f"{sql.param(prefix + '-')} || lpad(({int(number)} + g)::text, 7, '0')",
@@ -281,7 +302,7 @@ def insert_claims(
             "triage_rule": f"CASE {category} {rules} END",
         }
         source = (
-            f"(SELECT g, {sql.pick('g', categories)} AS category, {kind_expr} AS kind, "
+            f"(SELECT g, {sql.pick(g_category, categories)} AS category, {kind_expr} AS kind, "
             f"{sql.pick(g_status, statuses)} AS status, {received_at} AS received_at "
             f"FROM generate_series(0::bigint, {n - 1}) AS g) AS s"
         )
@@ -296,6 +317,7 @@ def insert_reported_mix(*, incident: Incident, total: int, salt: int = 0) -> int
     """`total` claims in the proportions the article reports, with a plausible spread of statuses."""
     operators = counts_from_shares(total, REPORTED_OPERATOR)
     own, affiliate = operators[Claim.Operator.OWN], operators[Claim.Operator.AFFILIATE]
+    slots = IdSlots.reserve(total)
     insert_claims(
         incident=incident,
         operator=Claim.Operator.OWN,
@@ -303,6 +325,7 @@ def insert_reported_mix(*, incident: Incident, total: int, salt: int = 0) -> int
         kinds=counts_from_shares(own, REPORTED_KIND),
         statuses=counts_from_shares(own, OWN_STATUS),
         salt=salt,
+        slots=slots,
     )
     insert_claims(
         incident=incident,
@@ -311,5 +334,6 @@ def insert_reported_mix(*, incident: Incident, total: int, salt: int = 0) -> int
         kinds=counts_from_shares(affiliate, REPORTED_KIND),
         statuses=counts_from_shares(affiliate, AFFILIATE_STATUS),
         salt=salt + 1,
+        slots=IdSlots(first_id=slots.first_id, total=total, start=own),
     )
     return total
