@@ -47,16 +47,20 @@ def payouts_create_from_entitlements(*, actor: Any = None, entitlement_ids: list
             )
             if not locked:
                 break
-            rows = Entitlement.objects.filter(id__in=locked).values(
-                "id",
-                "claim_id",
-                "claimant_id",
-                "kind",
-                "amount_won",
-                "item_description",
-                "service_credit_days",
-                "service__code",
-                "assessment__version__policy_id",
+            rows = (
+                Entitlement.objects.filter(id__in=locked)
+                .order_by("id")
+                .values(
+                    "id",
+                    "claim_id",
+                    "claimant_id",
+                    "kind",
+                    "amount_won",
+                    "item_description",
+                    "service_credit_days",
+                    "service__code",
+                    "assessment__version__policy_id",
+                )
             )
             payouts = Payout.objects.bulk_create(
                 [

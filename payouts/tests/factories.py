@@ -5,6 +5,7 @@ written directly in the shape compensation's services leave them (an approved as
 entitlement); payouts themselves are always made and moved through payouts services."""
 
 import itertools
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from payouts import crypto
 from payouts.models import BankAccount
 
 _seq = itertools.count(1)
+# References must not collide with an earlier run's rows (the benchmark reuses its database).
+_RUN = format(time.time_ns() // 1_000_000 % 36**7, "x")
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민수", "서연", "지훈", "하은", "도윤", "수빈", "현우", "지민", "예준", "서윤", "건우", "유진"]
 
@@ -95,7 +98,7 @@ def make_entitlements(
     claims = Claim.objects.bulk_create(
         [
             Claim(
-                reference=f"PAYT-{n:09d}",
+                reference=f"PAYT-{_RUN}-{n:09d}",
                 incident=incident,
                 service=service,
                 claimant=c,
