@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/council/", include("council.api.urls")),
     path("api/v1/compensation/", include("compensation.api.urls")),
     path("api/v1/", include("claims.api.urls")),
+    path("api/v1/payouts/", include("payouts.api.urls")),
+    path("payouts/", include("payouts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
