@@ -281,8 +281,10 @@ def notification_sweep(*, grace_seconds: float | None = None, limit: int | None 
     Notification.objects.filter(pk__in=due_ids, status=Status.PENDING).update(next_attempt_at=now)
     single = sorted({pk for pk, campaign_id in due if campaign_id is None} | set(expired))
     bulk = sorted(pk for pk, campaign_id in due if campaign_id is not None)
-    _enqueue(single, bulk=False)
-    _enqueue(bulk, bulk=True)
+    if single:
+        _enqueue(single, bulk=False)
+    if bulk:
+        _enqueue(bulk, bulk=True)
     return {"reclaimed": reclaimed, "requeued": len(single) + len(bulk)}
 
 
@@ -291,7 +293,7 @@ def notification_resend(*, notification: Notification, actor: Any) -> Notificati
     if actor is not None and not actor.has_perm("notifications.resend_notification"):
         raise PermissionDenied
     with transaction.atomic():
-        row = Notification.objects.select_for_update().select_related("claimant").get(pk=notification.pk)
+        row = Notification.objects.select_for_update(of=("self",)).select_related("claimant").get(pk=notification.pk)
         if row.status in (Status.PENDING, Status.SENDING):
             raise ApplicationError("이미 발송 대기 중이거나 발송 중인 알림입니다.")
         if row.claimant_id and not row.essential and row.claimant.opted_out_optional:

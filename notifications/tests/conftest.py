@@ -85,27 +85,31 @@ def smtp_sink(_sink_module: Sink, settings: Any) -> Sink:
 def _roles_sync() -> None:
     from django.contrib.auth.models import Group, Permission
 
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
     for role, names in roles.ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        perms = []
-        for name in names:
-            app_label, codename = name.split(".")
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if perm is not None:
-                perms.append(perm)
-        group.permissions.set(perms)
+        group.permissions.set([by_name[name] for name in names if name in by_name])
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def notification_data(db: Any) -> None:
-    """The rows data migrations made (reference data, templates, roles): transactional tests flush them."""
-    for module in (
-        "claims.migrations.0002_reference_data",
-        "claims.migrations.0005_casework_reference_data",
-        "notifications.migrations.0002_default_templates",
-    ):
-        importlib.import_module(module).load(django_apps, None)
-    _roles_sync()
+    """The rows data migrations made (reference data, templates, roles): transactional tests flush them, and a
+    reused test database keeps the flush. Reloaded only when missing."""
+    from django.contrib.auth.models import Group
+
+    from claims.models import Incident
+    from notifications.models import NotificationTemplate
+
+    if not Incident.objects.exists():
+        for module in ("claims.migrations.0002_reference_data", "claims.migrations.0005_casework_reference_data"):
+            importlib.import_module(module).load(django_apps, None)
+    if not NotificationTemplate.objects.exists():
+        importlib.import_module("notifications.migrations.0002_default_templates").load(django_apps, None)
+    if not Group.objects.filter(name=roles.SUPPORT_AGENT).exists():
+        _roles_sync()
 
 
 @pytest.fixture(scope="module")

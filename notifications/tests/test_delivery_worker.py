@@ -3,11 +3,13 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from claims.models import Claimant
+from claims.tests.factories import submit_claim
 from conftest import wait_for
-from notifications import services
+from notifications import selectors, services
 from notifications.channels.sandbox import sandbox_fail_next
 from notifications.events import EVENTS
-from notifications.models import DeliveryAttempt, Notification, SandboxMessage
+from notifications.models import Campaign, DeliveryAttempt, Notification, SandboxMessage
 from notifications.tasks import notification_deliver_task
 from notifications.tests.factories import ClaimantFactory, UserFactory
 
@@ -165,3 +167,49 @@ def test_a_task_delivered_many_times_sends_once(celery_worker_process, smtp_sink
         Notification.objects.create(
             event=row.event, key=row.key, claimant=claimant, channel=row.channel, body="again", address=row.address
         )
+
+
+def test_a_campaign_fans_out_in_chunks_and_sends_each_claimant_once(celery_worker_process, smtp_sink, admin_user):
+    claims = [submit_claim(name=f"신고인{n}") for n in range(25)]
+    others = [submit_claim(service_code="kakao_map") for _ in range(3)]
+    opted_out = [claims[3].claimant_id, claims[7].claimant_id]
+    Claimant.objects.filter(pk__in=opted_out).update(opted_out_optional=True)
+    sandbox_fail_next(channel="alimtalk", mode="permanent", address=claims[5].claimant.phone)
+
+    campaign = services.campaign_create(
+        name="보상 기준 확정 안내",
+        event="claim_message",
+        audience={"service": "kakaotalk"},
+        context={"message": "보상 기준이 확정되어 12월부터 결과를 차례로 알려 드립니다."},
+        actor=admin_user,
+    )
+    services.campaign_start(campaign=campaign, actor=admin_user)
+    wait_for(
+        lambda: (
+            Notification.objects.filter(campaign=campaign).count() == 26
+            and not Notification.objects.filter(campaign=campaign, status__in=["pending", "sending"]).exists()
+        ),
+        timeout=90,
+        message="the campaign to be written and delivered",
+    )
+    counts = selectors.campaign_counts(campaign=Campaign.objects.get(pk=campaign.pk))
+    assert counts == {
+        "recipients": 25, "written": 26, "sent": 23, "pending": 0, "failed": 1, "failed_final": 0,
+        "cancelled": 2, "fallbacks": 1,
+    }  # fmt: skip
+    rows = Notification.objects.filter(campaign=campaign)
+    assert set(rows.filter(status="cancelled").values_list("claimant_id", flat=True)) == set(opted_out)
+    assert not rows.filter(claim__in=others).exists()
+    sent_ids = set(rows.filter(status="sent").values_list("id", flat=True))
+    sandbox = list(
+        SandboxMessage.objects.filter(notification_id__in=sent_ids).values_list("notification_id", flat=True)
+    )
+    assert sorted(sandbox) == sorted(sent_ids)  # each exactly once
+    fallback = rows.get(fallback_of__isnull=False)
+    assert fallback.channel == "sms" and fallback.claim_id == claims[5].pk
+    assert "12월부터" in fallback.body and claims[5].reference in fallback.body
+    assert celery_worker_process.output().count("campaign_send_chunk_task") >= 3  # 25 claims in chunks of 10
+
+    # A chunk run again (a redelivered task) adds nothing.
+    services.campaign_send_chunk(campaign_id=campaign.pk, first_id=claims[0].pk, last_id=claims[-1].pk)
+    assert Notification.objects.filter(campaign=campaign).count() == 26
