@@ -419,8 +419,10 @@ def claim_key(*, business_no: str, phone: str) -> str:
     return business_no or phone
 
 
-def claim_facts(*, incident_id: int, claim_ids: list[int] | None = None, with_evidence: bool = True) -> Any:
-    """ClaimFacts for the incident's claims (or the given ids), in id order, streamed."""
+def claim_facts(
+    *, incident_id: int, claim_ids: list[int] | None = None, with_evidence: bool = True, limit: int | None = None
+) -> Any:
+    """ClaimFacts for the incident's claims (or the given ids, or the first `limit`), in id order, streamed."""
     from django.db.models import Exists, OuterRef
 
     from claims.models import Claim, ClaimEvidence
@@ -436,7 +438,10 @@ def claim_facts(*, incident_id: int, claim_ids: list[int] | None = None, with_ev
     ]  # fmt: skip
     if with_evidence:
         fields.append("has_evidence")
-    for row in queryset.values_list(*fields).iterator(chunk_size=5000):
+    rows = queryset.values_list(*fields)
+    if limit is not None:
+        rows = rows[:limit]
+    for row in rows.iterator(chunk_size=5000):
         yield ClaimFacts(
             id=row[0],
             status=row[1],

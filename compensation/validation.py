@@ -68,8 +68,9 @@ class RuleSpec:
         return f"#{self.priority} {self.name}"
 
 
-def remedy_errors(*, rule: Any, bands: list[tuple[int, int | None, int]]) -> dict[str, list[str]]:
-    """Field-keyed errors for missing or inconsistent remedy values. `bands` = (lower, upper, amount)."""
+def remedy_errors(*, rule: Any, bands: list[tuple[int, int | None, int]] | None) -> dict[str, list[str]]:
+    """Field-keyed errors for missing or inconsistent remedy values. `bands` = (lower, upper, amount); None
+    skips the band checks (the admin checks bands in the inline formset, which sees them)."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -78,7 +79,7 @@ def remedy_errors(*, rule: Any, bands: list[tuple[int, int | None, int]]) -> dic
     remedy = rule.remedy
     if remedy == RemedyType.CASH_FLAT and not rule.amount_won:
         add("amount_won", "정액 보상에는 금액이 필요합니다.")
-    if remedy == RemedyType.CASH_TIERED:
+    if remedy == RemedyType.CASH_TIERED and bands is not None:
         if not bands:
             add("remedy", "구간별 보상에는 구간이 하나 이상 필요합니다.")
         ordered = sorted(bands, key=lambda b: b[0])
