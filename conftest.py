@@ -17,6 +17,19 @@ from core import roles
 ROOT = Path(__file__).resolve().parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests end with a flush that also wipes the data migrations' rows (the incident, the
+    groups, the default templates). Give every transactional test a serialized rollback so each one starts
+    from the migrated database, whatever ran before it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = getattr(item, "fixturenames", ())
+        if kwargs.get("transaction") or "transactional_db" in fixtures or "live_server" in fixtures:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
