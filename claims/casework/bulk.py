@@ -234,7 +234,8 @@ def claim_bulk_job_run(*, job_id: int, max_items: int | None = None) -> ClaimBul
     processed = 0
     last_id = 0
     # Optional throttle so a large job leaves room for agents working during office hours.
-    pause = float(settings.REDRESS.get("BULK_ITEM_PAUSE_SECONDS", 0) or 0)
+    redress: dict[str, Any] = settings.REDRESS
+    pause = float(redress.get("BULK_ITEM_PAUSE_SECONDS", 0) or 0)
     while max_items is None or processed < max_items:
         limit = ITEM_CHUNK if max_items is None else min(ITEM_CHUNK, max_items - processed)
         ids = list(

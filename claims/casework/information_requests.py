@@ -21,11 +21,13 @@ MAX_DAYS_AHEAD = 60
 
 
 def grace_days() -> int:
-    return int(settings.REDRESS.get("INFO_REQUEST_GRACE_DAYS", 3))
+    redress: dict[str, Any] = settings.REDRESS
+    return int(redress.get("INFO_REQUEST_GRACE_DAYS", 3))
 
 
 def remind_days_before() -> int:
-    return int(settings.REDRESS.get("INFO_REQUEST_REMIND_DAYS_BEFORE", 1))
+    redress: dict[str, Any] = settings.REDRESS
+    return int(redress.get("INFO_REQUEST_REMIND_DAYS_BEFORE", 1))
 
 
 def _today() -> date:
@@ -115,7 +117,7 @@ def information_request_answer(
         reason="신고인이 보완 요청에 답변했습니다.",
         data={"information_request": request.pk, "files": len(files)},
     )
-    recipient = locked.assigned_to or (locked.team.supervisor if locked.team_id else None)
+    recipient = locked.assigned_to or (locked.team.supervisor if locked.team is not None else None)
     if recipient is not None:
         notify(
             event="agent_claim_updated",

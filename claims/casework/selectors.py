@@ -7,7 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from claims.models import Claim, ClaimEvidence, ClaimHistory, ClaimNote, InformationRequest, TransferBatch, TransferItem
+from claims.models import (
+    Claim,
+    ClaimEvidence,
+    ClaimHistory,
+    ClaimNote,
+    ClaimQuerySet,
+    InformationRequest,
+    TransferBatch,
+    TransferItem,
+)
 
 QUEUES: dict[str, str] = {
     "mine": "내 담당",
@@ -20,7 +29,7 @@ QUEUES: dict[str, str] = {
 }
 
 
-def claim_queue_filter(*, queryset: QuerySet[Claim], queue: str, user: Any) -> QuerySet[Claim]:
+def claim_queue_filter(*, queryset: ClaimQuerySet, queue: str, user: Any) -> ClaimQuerySet:
     """The named work queues agents open many times a day (the admin's "업무함" filter)."""
     now = timezone.now()
     if queue == "mine":

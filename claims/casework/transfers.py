@@ -3,6 +3,7 @@ claim went; then the affiliate acknowledges the batch and reports an outcome per
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,11 +44,11 @@ def claim_transfer(*, claim: Claim, batch: TransferBatch, actor: Any) -> Transfe
     existing = TransferItem.objects.filter(claim=locked).first()
     if existing is not None:
         return existing
-    if locked.operator != Claim.Operator.AFFILIATE or locked.affiliate_id is None:
-        raise ApplicationError("계열사가 운영하는 서비스의 신고만 이관할 수 있습니다.")
-    if batch.affiliate_id != locked.affiliate_id:
-        raise ValidationError({"batch": ["다른 계열사의 이관 묶음입니다."]})
     affiliate = locked.affiliate
+    if locked.operator != Claim.Operator.AFFILIATE or affiliate is None:
+        raise ApplicationError("계열사가 운영하는 서비스의 신고만 이관할 수 있습니다.")
+    if batch.affiliate_id != affiliate.pk:
+        raise ValidationError({"batch": ["다른 계열사의 이관 묶음입니다."]})
     claim_move_locked(
         claim=locked,
         to=S.TRANSFERRED,
@@ -94,7 +95,7 @@ def claims_transfer(*, claims: Iterable[Claim], actor: Any) -> list[TransferBatc
     from claims.casework.tasks import transfer_batch_export_task
 
     for batch in batches:
-        transaction.on_commit(lambda pk=batch.pk: transfer_batch_export_task.delay(batch_id=pk))
+        transaction.on_commit(partial(transfer_batch_export_task.delay, batch_id=batch.pk))
     return batches
 
 
@@ -114,7 +115,8 @@ def transfer_batch_export(*, batch_id: int) -> TransferBatch:
         locked.exported_at = timezone.now()
         locked.save(update_fields=["csv_file", "xlsx_file", "claim_count", "exported_at", "updated_at"])
     for stale in old:
-        stale.storage.delete(stale.name)
+        if stale.name:
+            stale.storage.delete(stale.name)
     return locked
 
 

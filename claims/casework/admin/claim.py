@@ -68,8 +68,9 @@ class QueueFilter(admin.SimpleListFilter):
         return list(selectors.QUEUES.items())
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-        if self.value() in selectors.QUEUES:
-            return selectors.claim_queue_filter(queryset=queryset, queue=self.value(), user=request.user)
+        queue = self.value()
+        if queue is not None and queue in selectors.QUEUES:
+            return selectors.claim_queue_filter(queryset=queryset, queue=queue, user=request.user)  # type: ignore[arg-type]
         return queryset
 
 
@@ -77,6 +78,7 @@ class ClaimCaseworkAdminMixin:
     """Mixed into claims.admin.ClaimAdmin (kept there so the list and intake fields stay in one place)."""
 
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per filter option: never at this size
     form = ClaimWorkForm
     actions = [
         "assign_to_me",
