@@ -20,7 +20,7 @@ from payouts.models import BankAccount
 
 _seq = itertools.count(1)
 # References must not collide with an earlier run's rows (the benchmark reuses its database).
-_RUN = format(time.time_ns() // 1_000_000 % 36**7, "x")
+_RUN = format(time.time_ns() // 1_000_000 % 36**7, "X")
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민수", "서연", "지훈", "하은", "도윤", "수빈", "현우", "지민", "예준", "서윤", "건우", "유진"]
 
