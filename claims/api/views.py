@@ -1,4 +1,3 @@
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,10 +41,10 @@ class ClaimViewSet(
             return Claim.objects.none()
         return selectors.claim_list(user=self.request.user).order_by("-id")
 
-    def get_permissions(self) -> Sequence[Any]:
+    def get_permissions(self) -> list[Any]:
         if self.action == "create":
             return [permissions.AllowAny()]
-        return super().get_permissions()
+        return list(super().get_permissions())
 
     def get_throttles(self) -> list[Any]:
         if self.action == "create":

@@ -2,6 +2,7 @@
 embedded setup of `make run` (SQLite under var/, a broker-free Celery transport)."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -154,7 +155,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
@@ -256,7 +257,7 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redress 피해지원센터 <no-reply@redress.local>")
 
 # Notification channels (notifications/conf.py lists every key and its default).
-NOTIFICATIONS = {
+NOTIFICATIONS: dict[str, Any] = {
     "ALIMTALK_BACKEND": env_str("NOTIFICATIONS_ALIMTALK_BACKEND", "notifications.channels.sandbox.SandboxAlimtalkBackend"),
     "SMS_BACKEND": env_str("NOTIFICATIONS_SMS_BACKEND", "notifications.channels.sandbox.SandboxSmsBackend"),
     "ENABLED_CHANNELS": env_list("NOTIFICATIONS_CHANNELS", "alimtalk,sms,email"),
@@ -273,7 +274,7 @@ NOTIFICATIONS = {
     "MAILDIR": env_str("NOTIFICATIONS_MAILDIR", str(VAR_DIR / "mail")),
 }
 
-REDRESS = {
+REDRESS: dict[str, Any] = {
     # Public base URL used in messages to claimants.
     "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
@@ -290,7 +291,7 @@ REDRESS = {
 
 # Payouts (issue 7). The gateway is an adapter: a real provider plugs in by naming its class here.
 _GATEWAY_URL = env_str("PAYOUTS_GATEWAY_URL", "http://127.0.0.1:8450")
-PAYOUTS = {
+PAYOUTS: dict[str, Any] = {
     "GATEWAY_BACKEND": env_str("PAYOUTS_GATEWAY_BACKEND", "payouts.gateways.sandbox.SandboxGateway"),
     "GATEWAY_URL": _GATEWAY_URL,
     "GATEWAY_TIMEOUT": float(env_str("PAYOUTS_GATEWAY_TIMEOUT", "10")),
