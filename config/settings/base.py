@@ -258,7 +258,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redress 피해지원센터 <
 
 # Notification channels (notifications/conf.py lists every key and its default).
 NOTIFICATIONS: dict[str, Any] = {
-    "ALIMTALK_BACKEND": env_str("NOTIFICATIONS_ALIMTALK_BACKEND", "notifications.channels.sandbox.SandboxAlimtalkBackend"),
+    "ALIMTALK_BACKEND": env_str(
+        "NOTIFICATIONS_ALIMTALK_BACKEND", "notifications.channels.sandbox.SandboxAlimtalkBackend"
+    ),
     "SMS_BACKEND": env_str("NOTIFICATIONS_SMS_BACKEND", "notifications.channels.sandbox.SandboxSmsBackend"),
     "ENABLED_CHANNELS": env_list("NOTIFICATIONS_CHANNELS", "alimtalk,sms,email"),
     "RATE_LIMITS": {
