@@ -166,7 +166,11 @@ _PAYOUTS_FINANCE = [
 ]
 ROLE_PERMISSIONS[FINANCE] += [*_PAYOUTS_FINANCE, "compensation.view_entitlement"]
 ROLE_PERMISSIONS[FINANCE_MANAGER] = [
-    *_REFERENCE_VIEW, *_COMPENSATION_VIEW, *_PAYOUTS_FINANCE, "claims.view_claim", "payouts.finance_manager",
+    *_REFERENCE_VIEW,
+    *_COMPENSATION_VIEW,
+    *_PAYOUTS_FINANCE,
+    "claims.view_claim",
+    "payouts.finance_manager",
 ]
 ROLE_PERMISSIONS[AUDITOR] += _PAYOUTS_VIEW
 
