@@ -70,10 +70,22 @@ def claims_route_new(*, claims: list[Claim]) -> list[Claim]:
         for claim, agent_id in zip(unassigned, agents, strict=False):
             claim.assigned_to_id = agent_id
             assigned.append(claim)
-    Claim.objects.bulk_update(claims, ["first_response_due_at", "team", "assigned_to"])
+    Claim.objects.bulk_update(claims, ["first_response_due_at", "team", "assigned_to"], batch_size=1000)
     if assigned:
         events.claims_assigned_events(claims=assigned, actor=None, reason="순번제 자동 배정")
     return claims
+
+
+def claims_route_by_reference(*, references: list[str]) -> int:
+    """For bulk writers that create claims without claim_submit (the CSV import): route them once written."""
+    claims = list(
+        Claim.objects.filter(reference__in=references)
+        .select_related("team")
+        .only("id", "category", "received_at", "sla_paused_seconds", "team", "assigned_to")
+        .order_by("id")
+    )
+    claims_route_new(claims=claims)
+    return len(claims)
 
 
 def _check_assign(*, actor: Any, assignee: Any) -> None:

@@ -54,14 +54,19 @@ def information_request_create(*, claim: Claim, question: str, due_date: date, a
         raise ValidationError(errors)
 
     locked = claim_lock(claim_id=claim.pk)
-    request = InformationRequest(claim=locked, question=question, due_date=due_date, requested_by=actor)
-    history = claim_move_locked(claim=locked, to=S.AWAITING_CLAIMANT, actor=actor, reason=question)
-    if history is None:
+    if locked.status == S.AWAITING_CLAIMANT:
         raise ApplicationError("이미 신고인의 보완 답변을 기다리고 있습니다.")
+    request = InformationRequest(claim=locked, question=question, due_date=due_date, requested_by=actor)
     request.full_clean()
     request.save()
-    history.data = {"information_request": request.pk, "due_date": due_date.isoformat()}
-    history.save(update_fields=["data"])
+    # A refused move raises here and takes the request with it (one transaction).
+    claim_move_locked(
+        claim=locked,
+        to=S.AWAITING_CLAIMANT,
+        actor=actor,
+        reason=question,
+        data={"information_request": request.pk, "due_date": due_date.isoformat()},
+    )
     notify(
         event="info_requested",
         key=f"inforeq:{request.pk}:requested",

@@ -41,7 +41,10 @@ def test_worker_killed_mid_job_is_resumed_without_doing_an_item_twice(bulk_worke
     first = bulk_worker("bulk1")
 
     job = claim_bulk_job_create(
-        action="close", claims=Claim.objects.filter(pk__in=[c.pk for c in claims]), actor=agent, params={"reason": "정리"}
+        action="close",
+        claims=Claim.objects.filter(pk__in=[c.pk for c in claims]),
+        actor=agent,
+        params={"reason": "정리"},
     )
     assert job.total == 20
     wait_for(
@@ -76,7 +79,9 @@ def test_worker_killed_mid_job_is_resumed_without_doing_an_item_twice(bulk_worke
         .values_list("n", flat=True)
     )
     assert sorted(closes) == [1] * 20
-    notices = Notification.objects.filter(claim__in=claims, event="claim_closed").values("claim").annotate(n=Count("id"))
+    notices = (
+        Notification.objects.filter(claim__in=claims, event="claim_closed").values("claim").annotate(n=Count("id"))
+    )
     assert sorted(row["n"] for row in notices) == [1] * 20
 
 

@@ -115,3 +115,16 @@ def test_withdrawn_branch_tells_the_claimant_once(money_claim, agent):
     claim_transition(claim=money_claim, to=S.CLOSED, actor=agent, reason="")
 
     assert Notification.objects.filter(claim=money_claim, event="claim_closed").count() == 1
+
+
+def test_history_rows_cannot_be_changed_or_deleted(money_claim, agent):
+    from django.db import DatabaseError, transaction
+
+    claim_transition(claim=money_claim, to=S.IN_REVIEW, actor=agent, reason="검토")
+    row = ClaimHistory.objects.get(claim=money_claim)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimHistory.objects.filter(pk=row.pk).update(reason="고쳐 쓴 사유")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimHistory.objects.filter(pk=row.pk).delete()
+    row.refresh_from_db()
+    assert row.reason == "검토"
