@@ -40,6 +40,9 @@ EXTERNAL_ID_MAX = 64
 # claimant_clean names its fields after the API; the file calls `kind` `claimant_kind`.
 _CLAIMANT_FIELD_TO_COLUMN = {"kind": "claimant_kind"}
 _LOOSE_DATETIME = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# The channels feeding the import (call-centre script, paper form) take the privacy consent themselves; the file
+# has no column for it, so an imported claim records it as given, as the API requires it to be.
+IMPORT_CONSENT_PRIVACY = True
 # Any constant would do: it namespaces the per-incident lock that serialises concurrent imports.
 _ADVISORY_LOCK_NAMESPACE = 0x1C1A
 
@@ -480,7 +483,7 @@ def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:
                 description=row.description,
                 channel=row.channel,
                 received_at=row.received_at,
-                consent_privacy=True,
+                consent_privacy=IMPORT_CONSENT_PRIVACY,
                 operator=row.operator,
                 affiliate_id=row.affiliate_id,
                 category=row.category,

@@ -27,7 +27,10 @@ class _Table:
 
     def __init__(self, model: type[models.Model], explicit: Sequence[str]) -> None:
         fields = {f.attname: f for f in model._meta.concrete_fields}
-        self.others = [f for name, f in fields.items() if name not in explicit]
+        # A field with only a database default is left out of the COPY, so the database fills it in.
+        self.others = [
+            f for name, f in fields.items() if name not in explicit and (f.has_default() or not f.has_db_default())
+        ]
         # Callable defaults (dict, uuid4...) are evaluated per row, like Model() would.
         self.per_row = [f for f in self.others if f.has_default() and callable(f.default)]
         self.constant = [f for f in self.others if f not in self.per_row]
@@ -68,6 +71,8 @@ def _next_ids(cursor: Any, tables: Sequence[_Table], count: int) -> list[list[in
 
 def copy_chunk(*, rows: "list[_Row]", incident: Incident) -> None:
     """Insert one chunk's claimants and claims; call inside the chunk's transaction."""
+    from claims.importer import IMPORT_CONSENT_PRIVACY
+
     claimants = _table(Claimant, CLAIMANT_FIELDS)
     claims = _table(Claim, CLAIM_FIELDS)
     now = timezone.now()
@@ -95,7 +100,7 @@ def copy_chunk(*, rows: "list[_Row]", incident: Incident) -> None:
                 values = (
                     row.claim_id, now, now, row.reference, incident_id, row.service_id, person_id,
                     row.claimant["kind"], row.paid, row.claimed_amount, row.description, row.channel,
-                    row.received_at, True, row.operator, row.affiliate_id, row.category, row.subtype,
+                    row.received_at, IMPORT_CONSENT_PRIVACY, row.operator, row.affiliate_id, row.category, row.subtype,
                     row.triage_rule, duplicate_of_id, row.external_id, row.team_id, row.first_response_due_at,
                     row.assigned_to_id,
                 )  # fmt: skip

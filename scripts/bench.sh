@@ -10,3 +10,4 @@ scripts/ensure_services.sh
 mkdir -p var/bench
 # Each benchmark: one line below.
 .venv/bin/python -m bench.bench_settlement "${BENCH_SETTLEMENT_N:-100000}"
+.venv/bin/python -m bench.bench_import --rows "${BENCH_IMPORT_N:-105116}"

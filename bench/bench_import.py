@@ -1,0 +1,260 @@
+"""Bulk import speed: 105,116 synthetic claims from CSV into a fresh PostgreSQL database.
+
+Target from issue 2: at least 20,000 rows/s end to end (read, decode, parse, validate, triage, deduplicate,
+route, write), and ≥ 10× django-import-export importing the same file into the same models. The floor is a bare
+COPY of the rows the import produced (same tables, indexes and constraints; no Python work at all).
+
+- The import runs through `claims_import_csv`, as the command and the admin job do, with notify=False: the
+  claim_received messages are queued per chunk to a Celery task (one message per chunk), not written inline.
+- django-import-export runs its default per-row path (a `ModelResource` with the mapping it needs to create a
+  claimant and a claim per row); it is timed on a subset (default 2,000 rows; its cost per row is flat) and
+  extrapolated.
+- One-off process costs are warmed up before timing (Django setup, the Korean holiday calendar behind the
+  first-response deadline), as a long-running worker would have them.
+
+    python -m bench.bench_import [--rows 105116] [--baseline-rows 2000] [--keep-db]
+"""
+
+import argparse
+import io
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+TARGET_ROWS_PER_S = 20_000
+TARGET_RATIO = 10
+
+
+def fresh_database(keep: bool) -> str:
+    """A database of our own next to the bench one (`<bench>_import`), dropped and migrated from scratch."""
+    import psycopg
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/") + "_import"
+    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not keep:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists or not keep:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    database_url = url._replace(path="/" + name).geturl()
+    os.environ["DATABASE_URL"] = database_url
+    return database_url
+
+
+def truncate() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE claims_claim, claims_claimant CASCADE")
+
+
+def server_cpu() -> float | None:
+    """CPU seconds used so far by our PostgreSQL backend (local server only): load on a shared machine stretches
+    wall time, CPU time much less, so both are printed."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def timed(label: str, fn):  # type: ignore[no-untyped-def]
+    server = server_cpu()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = server_cpu()
+    used = f" + {after - server:.2f} s in the PostgreSQL backend" if server is not None and after is not None else ""
+    print(f"  {label}: {wall:.2f} s wall; CPU {cpu:.2f} s in Python{used}", flush=True)
+    return result, wall
+
+
+def bare_copy(rows: int) -> float:
+    """The floor: COPY the stored rows back in, as text, with nothing to compute."""
+    from django.db import connection, transaction
+
+    dumps = {}
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        for table in ("claims_claimant", "claims_claim"):
+            buffer = io.BytesIO()
+            with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                for data in copy:
+                    buffer.write(data)
+            dumps[table] = buffer.getvalue()
+    truncate()
+
+    def load() -> None:
+        with transaction.atomic(), raw.cursor() as cursor:
+            for table in ("claims_claimant", "claims_claim"):
+                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    copy.write(dumps[table])
+
+    _, floor = timed(f"bare COPY of {rows:,} validated rows", load)
+
+    # The other write strategy the importer could use: COPY into a temp table, then INSERT … SELECT … ON CONFLICT
+    # DO NOTHING. Measured on the claims table alone (claimants as above).
+    truncate()
+
+    def via_temp_table() -> None:
+        with transaction.atomic(), raw.cursor() as cursor:
+            with cursor.copy("COPY claims_claimant FROM STDIN") as copy:
+                copy.write(dumps["claims_claimant"])
+            cursor.execute("CREATE TEMP TABLE import_claim (LIKE claims_claim) ON COMMIT DROP")
+            with cursor.copy("COPY import_claim FROM STDIN") as copy:
+                copy.write(dumps["claims_claim"])
+            cursor.execute("INSERT INTO claims_claim SELECT * FROM import_claim ON CONFLICT DO NOTHING")
+
+    _, temp = timed("same rows via temp table + INSERT … ON CONFLICT DO NOTHING", via_temp_table)
+    print(f"  → temp table costs {temp / floor:.2f}× the direct COPY; the importer COPYs directly")
+    return floor
+
+
+def import_export_resource():  # type: ignore[no-untyped-def]
+    """What a Django team would write with django-import-export: map the columns, create the claimant per row."""
+    from import_export import fields, resources, widgets
+
+    from claims.models import Claim, Claimant, Incident, Service
+    from claims.services import incident_reserve_references
+    from claims.triage import triage
+
+    incident = Incident.objects.get(code="2022-pangyo-dc-fire")
+
+    class YesNoWidget(widgets.BooleanWidget):
+        TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "Y", "y"]
+
+    class ServiceWidget(widgets.ForeignKeyWidget):
+        def get_queryset(self, value, row, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return Service.objects.filter(incident=incident)
+
+    class ClaimResource(resources.ModelResource):
+        service = fields.Field(attribute="service", column_name="service", widget=ServiceWidget(Service, "code"))
+        paid = fields.Field(attribute="paid", column_name="paid", widget=YesNoWidget())
+        received_at = fields.Field(
+            attribute="received_at", column_name="received_at", widget=widgets.DateTimeWidget("%Y-%m-%dT%H:%M:%S%z")
+        )
+
+        class Meta:
+            model = Claim
+            fields = ("external_id", "received_at", "channel", "service", "paid", "claimed_amount", "description")
+            import_id_fields = ("external_id",)
+            skip_unchanged = True
+
+        def before_save_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
+            instance.incident = incident
+            instance.claimant = Claimant.objects.create(
+                kind=row["claimant_kind"],
+                name=row["name"],
+                email=row["email"],
+                phone=row["phone"].replace("-", ""),
+                business_no=row["business_no"].replace("-", ""),
+            )
+            instance.claimant_kind = row["claimant_kind"]
+            instance.reference = incident_reserve_references(incident_id=incident.pk, count=1)[0]
+            decision = triage(
+                service_affiliate_id=instance.service.affiliate_id,
+                paid=instance.paid,
+                claimed_amount=instance.claimed_amount,
+                description=instance.description,
+            )
+            instance.operator, instance.affiliate_id = decision.operator, decision.affiliate_id
+            instance.category, instance.subtype, instance.triage_rule = (
+                decision.category,
+                decision.subtype,
+                decision.rule,
+            )
+
+    return ClaimResource()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=105_116)
+    parser.add_argument("--baseline-rows", type=int, default=2_000)
+    parser.add_argument("--keep-db", action="store_true", help="reuse the import database (tables are emptied)")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    database_url = fresh_database(args.keep_db)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print(f"bench_import: {args.rows:,} rows into {urlparse(database_url).path.lstrip('/')}", flush=True)
+    call_command("migrate", verbosity=0)
+    truncate()
+
+    from bench.synth import write_csv
+    from claims.casework.business_days import first_response_due
+    from claims.importer import claims_import_csv
+    from claims.models import Claim, Incident
+
+    path = Path(f"var/bench/import_claims_{args.rows}.csv")
+    if not path.exists():
+        write_csv(path, args.rows)
+    first_response_due(received_at=Incident.objects.get(code="2022-pangyo-dc-fire").occurred_at, business_days=1)
+    incident = Incident.objects.get(code="2022-pangyo-dc-fire")
+    print(
+        f"  setup (database, migrations, {path.stat().st_size / 1e6:.1f} MB CSV): {time.perf_counter() - started:.0f} s"
+    )
+    os.system("uptime")  # the machine is shared: its load explains a lot of the spread between runs
+
+    print("claims_import_csv (COPY path):")
+    result, ours = timed(f"{args.rows:,} rows", lambda: claims_import_csv(incident=incident, source=path, notify=False))
+    stored = Claim.objects.count()
+    print(
+        f"  imported {result.imported:,}, probable duplicates {result.probable_duplicates:,}, "
+        f"rejected {len(result.rejected):,}; {stored:,} claims stored"
+    )
+    ours_rate = result.total_rows / ours
+    print(f"  → {ours_rate:,.0f} rows/s end to end (target ≥ {TARGET_ROWS_PER_S:,})")
+
+    again, repeat = timed(
+        "same file again (all duplicates)", lambda: claims_import_csv(incident=incident, source=path, notify=False)
+    )
+    print(f"  → {again.total_rows / repeat:,.0f} rows/s, imported {again.imported}, duplicates {again.duplicates:,}")
+
+    print("floor:")
+    floor = bare_copy(stored)
+    print(f"  → floor {stored / floor:,.0f} rows/s; the import takes {ours / floor:.2f}× the bare COPY")
+
+    print(f"django-import-export {__import__('import_export').__version__} (per-row ModelResource):")
+    truncate()
+    import tablib
+
+    subset = path.read_text(encoding="utf-8").splitlines(keepends=True)[: args.baseline_rows + 1]
+    dataset = tablib.Dataset().load("".join(subset), format="csv")
+    resource = import_export_resource()
+    outcome, baseline = timed(
+        f"{args.baseline_rows:,} rows", lambda: resource.import_data(dataset, dry_run=False, raise_errors=True)
+    )
+    baseline_rate = args.baseline_rows / baseline
+    print(
+        f"  imported {outcome.totals.get('new', 0):,}; → {baseline_rate:,.0f} rows/s, "
+        f"{args.rows:,} rows extrapolated: {args.rows / baseline_rate:,.0f} s"
+    )
+
+    print("summary:")
+    print(f"  claims_import_csv        {ours_rate:>10,.0f} rows/s  ({ours:.1f} s for {args.rows:,})")
+    print(f"  bare COPY (floor)        {stored / floor:>10,.0f} rows/s  → import/floor time ratio {ours / floor:.2f}")
+    print(
+        f"  django-import-export     {baseline_rate:>10,.0f} rows/s  → claims_import_csv is "
+        f"{ours_rate / baseline_rate:,.1f}× faster (target ≥ {TARGET_RATIO}×; baseline timed on "
+        f"{args.baseline_rows:,} rows and extrapolated)"
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
