@@ -51,6 +51,7 @@ def payout_batch_export_bank_file(*, batch: PayoutBatch, actor: Any) -> str:
     total = count = 0
     for count, attempt in enumerate(attempts, start=1):
         account = attempt.bank_account
+        assert account is not None  # bank-file attempts are made only for payouts with an account
         writer.writerow(
             [
                 count,

@@ -128,7 +128,7 @@ def payout_batch_approve(*, batch: PayoutBatch, actor: Any) -> PayoutBatch:
         raise PermissionDenied
     if batch.created_by_id == actor.pk:
         raise ApplicationError("배치를 만든 사람은 승인할 수 없습니다 (4-eyes).", status_code=403)
-    limit = settings.PAYOUTS["MANAGER_APPROVAL_ABOVE_WON"]
+    limit = int(settings.PAYOUTS["MANAGER_APPROVAL_ABOVE_WON"])
     if batch.total_won > limit and not actor.has_perm("payouts.finance_manager"):
         raise ApplicationError(
             f"합계 ₩{batch.total_won:,}은 ₩{limit:,}을 넘어 재무 관리자(finance_manager)의 승인이 필요합니다.",

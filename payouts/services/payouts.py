@@ -1,6 +1,7 @@
 """Payouts from entitlements, and the moves a person makes on one payout: risk decision, cancel, requeue,
 recording a return. Settlement moves live in `settlement.py`."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ def _method_for(kind: str) -> str:
     return Payout.Method.BANK_TRANSFER if kind == Entitlement.Kind.CASH else Payout.Method.VOUCHER
 
 
-def _sku_for(row: dict[str, Any]) -> str:
+def _sku_for(row: Mapping[str, Any]) -> str:
     if row["kind"] == Entitlement.Kind.SERVICE_CREDIT:
         return f"service_credit:{row['service__code'] or 'all'}:{row['service_credit_days']}d"
     return row["item_description"]
@@ -202,6 +203,7 @@ def payout_requeue(*, payout: Payout, actor: Any) -> Payout:
         and not BankAccount.objects.filter(claimant_id=payout.claimant_id, status=BankAccount.Status.ACTIVE).exists()
     ):
         raise ApplicationError("신고인이 새 계좌를 등록해야 다시 보낼 수 있습니다.")
+    assert payout.batch_id is not None  # failed and returned payouts were released in a batch
     batch = PayoutBatch.objects.select_for_update().get(pk=payout.batch_id)
     if batch.status == PayoutBatch.Status.SETTLED:
         batch.status = PayoutBatch.Status.RELEASED

@@ -16,8 +16,8 @@ K = ReconciliationException.Kind
 CHUNK = 5000
 
 
-def _attempts_by_key(keys: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+def _attempts_by_key(keys: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     for start in range(0, len(keys), CHUNK):
         for a in PayoutAttempt.objects.filter(idempotency_key__in=keys[start : start + CHUNK]).values(
             "idempotency_key", "payout_id", "amount_won", "status"
@@ -76,9 +76,8 @@ def reconciliation_run(*, report_date: date, actor: Any = None) -> Reconciliatio
         if attempt["amount_won"] != line.amount:
             exceptions.append(ReconciliationException(kind=K.AMOUNT_MISMATCH, **base))
             continue
-        ours_state = {PayoutAttempt.Status.SUCCEEDED: "paid", PayoutAttempt.Status.RETURNED: "returned"}.get(
-            attempt["status"], attempt["status"]
-        )
+        states: dict[str, str] = {"succeeded": "paid", "returned": "returned"}
+        ours_state = states.get(str(attempt["status"]), str(attempt["status"]))
         if ours_state != line.status:
             exceptions.append(ReconciliationException(kind=K.STATUS_MISMATCH, **base))
             continue

@@ -18,6 +18,7 @@ request that reaches the gateway late cannot pay twice; only a definitive refusa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -163,13 +164,13 @@ def settlement_claim(
     )
     assert claimed == len(ids), "rows locked by this transaction changed under it"
     work = []
-    attempts = []
+    new_attempts = []
     for r in rows:
         number = r["attempt_no"] + 1
         account = accounts.get(r["claimant_id"])
         w = _work(r, number, account)
         work.append(w)
-        attempts.append(
+        new_attempts.append(
             PayoutAttempt(
                 payout_id=r["id"],
                 number=number,
@@ -181,7 +182,7 @@ def settlement_claim(
                 updated_at=now,
             )
         )
-    PayoutAttempt.objects.bulk_create(attempts, batch_size=1000)
+    PayoutAttempt.objects.bulk_create(new_attempts, batch_size=1000)
     policies = dict(Payout.objects.filter(id__in=ids).values_list("id", "policy_id"))
     ledger_post(
         postings=[
@@ -199,7 +200,7 @@ def settlement_claim(
     return work
 
 
-def _work(row: dict[str, Any], number: int, account: BankAccount | None) -> Work:
+def _work(row: Mapping[str, Any], number: int, account: BankAccount | None) -> Work:
     return Work(
         payout_id=row["id"],
         attempt_no=number,
