@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -90,6 +91,16 @@ def _ensure_claims(incident, size: int) -> int:  # type: ignore[no-untyped-def]
             cursor.execute("VACUUM ANALYZE claims_claimant")
             cursor.execute("VACUUM ANALYZE claims_claim")
     return Claim.objects.filter(incident=incident).count()
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a PostgreSQL backend on this machine, from /proc; -1 when unreadable.
+    On a shared, busy machine wall time mostly measures the queue for the two cores; this does not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def twenty_rules(services: dict[str, int]) -> list[dict]:  # type: ignore[type-arg]
@@ -197,6 +208,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from compensation.engine import claim_facts, compile_version
     from compensation.simulation import simulate, simulate_groups_python
@@ -207,12 +219,18 @@ def main() -> None:
     compiled = compile_version(version)
     print(f"claims in incident {INCIDENT_CODE}: {total:,}; version: {version} with {len(compiled.rules)} rules")
 
-    times = []
+    times, cpu_times = [], []
     result = None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     for _ in range(args.runs):
+        before = backend_cpu_seconds(backend)
         result = simulate(version=version)
         times.append(result["seconds"])
+        cpu_times.append(backend_cpu_seconds(backend) - before)
     sql_seconds = statistics.median(times)
+    sql_cpu = statistics.median(cpu_times)
     assert result is not None
     totals = result["totals"]
     print(
@@ -223,16 +241,26 @@ def main() -> None:
     started = time.perf_counter()
     sample = list(claim_facts(incident_id=incident.pk, with_evidence=compiled.uses_evidence, limit=args.sample))
     fetch = time.perf_counter() - started
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     simulate_groups_python(compiled, sample)
     evaluate = time.perf_counter() - started
+    evaluate_cpu = time.process_time() - started_cpu
     scale = total / max(1, len(sample))
     python_seconds = (fetch + evaluate) * scale
     print(f"{'case':52} {'seconds':>8} {'target':>7} {'ratio':>6}")
     sql_label = f"SQL simulator (median of {args.runs} runs)"
     python_label = f"row-by-row Python (fetch + evaluate {len(sample):,}, extrapolated)"
     print(f"{sql_label:52} {sql_seconds:8.2f} {TARGET_SECONDS:7.1f} {sql_seconds / TARGET_SECONDS:6.2f}")
+    if sql_cpu >= 0:
+        print(f"{'  of which PostgreSQL backend CPU (load-independent)':52} {sql_cpu:8.2f}")
     print(f"{python_label:52} {python_seconds:8.2f} {'':7} {python_seconds / sql_seconds:6.1f}x")
+    if sql_cpu > 0:
+        python_cpu = evaluate_cpu * scale
+        print(
+            f"{'  CPU only: Python evaluation vs PostgreSQL backend':52} {python_cpu:8.2f} {'':7} "
+            f"{python_cpu / sql_cpu:6.1f}x"
+        )
+    print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} (2 cores)")
     print(
         f"baseline measured on the first {len(sample):,} claims (fetch {fetch:.2f} s + evaluate {evaluate:.2f} s) "
         f"and extrapolated × {scale:.0f}. ratio column: SQL / target (≤ 1.00 meets it); Python / SQL for the baseline."

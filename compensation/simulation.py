@@ -283,8 +283,10 @@ def simulate_groups_sql(compiled: CompiledVersion) -> dict[Group, list[int]]:
         if connection.vendor == "postgresql":
             # One large sort/aggregate for a report: let it stay in memory instead of spilling to disk.
             cursor.execute("SET LOCAL work_mem = '128MB'")
-            # JIT compiling the long CASE expressions costs more than it saves here (measured: ~25% slower).
+            # Measured on 1M claims (backend CPU): JIT compiling the long CASE expressions costs more than it
+            # saves (4.6 s vs 3.4 s), and memoizing the per-row laterals costs more than recomputing (3.4 vs 3.0).
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL enable_memoize = off")
         cursor.execute(query, params)
         rows = cursor.fetchall()
     return {(int(r), int(t), k, int(s), int(b)): [int(n), int(a)] for r, t, k, s, b, n, a in rows}

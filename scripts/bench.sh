@@ -11,3 +11,4 @@ mkdir -p var/bench
 # Each benchmark: one line below.
 .venv/bin/python -m bench.bench_settlement "${BENCH_SETTLEMENT_N:-100000}"
 .venv/bin/python -m bench.bench_import --rows "${BENCH_IMPORT_N:-105116}"
+.venv/bin/python -m bench.bench_simulator --size "${BENCH_SIMULATOR_N:-1000000}"
