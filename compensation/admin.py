@@ -152,7 +152,7 @@ class PolicyVersionAdmin(FrozenAwareMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.is_frozen:
-            return list(self.fields)
+            return [str(name) for name in self.fields or []]
         if obj is not None:
             return [*self.readonly_fields, "policy"]
         return list(self.readonly_fields)

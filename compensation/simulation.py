@@ -7,8 +7,8 @@ claimant kind, service, rule, tier; the histogram; the difference against anothe
 Python from those few hundred groups. The row-by-row evaluator in `engine` gives the same groups (the tests and
 `bench/bench_simulator.py` check it) and is the baseline of the benchmark.
 
-Exact money arithmetic needs PostgreSQL (`div()` on numeric); on SQLite (the embedded demo) the same query runs
-with floating point division, which can differ by a won on proportional rules.
+The SQL needs PostgreSQL (LATERAL, exact `div()` on numeric); on SQLite (the embedded `make run` demo, a few
+hundred claims) `simulate` falls back to the row-by-row evaluator, which gives the same figures.
 """
 
 import time
@@ -258,7 +258,9 @@ def build_query(compiled: CompiledVersion) -> tuple[str, list[Any]]:
         earlier = (
             "COALESCE(SUM(a1) OVER (PARTITION BY ckey ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
         )
-        left = sql.greatest(f"{sql.lit(compiled.cap_per_claimant)} - {earlier}", "0")
+        cap = compiled.cap_per_claimant
+        assert cap is not None
+        left = sql.greatest(f"{sql.lit(cap)} - {earlier}", "0")
         windowed = f"SELECT r, tier, claimant_kind, service_id, a1, {left} AS left_won FROM ({capped}) w{fence}"
         amount = (
             f"(CASE WHEN a1 = 0 THEN 0 WHEN a1 <= left_won THEN a1 WHEN left_won >= {minimum} THEN left_won ELSE 0 END)"
@@ -454,6 +456,9 @@ def simulate(*, version: Any, engine: str = "sql") -> dict[str, Any]:
     """Apply `version` to the incident's current claims. `engine="python"` runs the row-by-row baseline."""
     started = time.perf_counter()
     compiled = compile_version(version)
+    if connection.vendor != "postgresql":
+        # The embedded SQLite demo has no LATERAL; its few hundred claims are evaluated row by row instead.
+        engine = "python"
     if engine == "sql":
         groups = simulate_groups_sql(compiled)
     else:

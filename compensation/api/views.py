@@ -21,8 +21,6 @@ from compensation.models import Appeal, Assessment, Entitlement, Policy, PolicyV
 from compensation.simulation import policy_simulation_snapshot
 from core.pagination import NewestFirstCursorPagination
 
-_ACTION = {"permission_classes": [permissions.IsAuthenticated]}
-
 
 class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pagination_class = NewestFirstCursorPagination
@@ -63,7 +61,7 @@ class PolicyVersionViewSet(_ReadViewSet):
         parameters=[OpenApiParameter("compare_to", OpenApiTypes.INT, description="비교할 다른 판의 ID")],
         responses=OpenApiTypes.OBJECT,
     )
-    @action(detail=True, methods=["get"], **_ACTION)
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def simulate(self, request: Request, pk: str | None = None) -> Response:
         """Run this version against the current claims without writing (same JSON as the council snapshot)."""
         if not request.user.has_perm("compensation.simulate_policyversion"):
@@ -89,30 +87,30 @@ class AssessmentViewSet(_ReadViewSet):
         return Response(s.AssessmentSerializer(selectors.assessment_get(pk=assessment.pk, user=self.request.user)).data)
 
     @extend_schema(request=None, responses=s.AssessmentSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         return self._done(services.assessment_accept(assessment=self.get_object(), actor=request.user))
 
     @extend_schema(request=s.AdjustSerializer, responses=s.AssessmentSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def adjust(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.AdjustSerializer, request)
         return self._done(services.assessment_adjust(assessment=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.RejectSerializer, responses=s.AssessmentSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.RejectSerializer, request)
         return self._done(services.assessment_reject(assessment=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ConfirmSerializer, responses=s.AssessmentSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.ConfirmSerializer, request)
         return self._done(services.assessment_confirm(assessment=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ChecklistSerializer, responses=s.AssessmentSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def checklist(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.ChecklistSerializer, request)
         assessment = services.assessment_checklist_update(
@@ -121,7 +119,7 @@ class AssessmentViewSet(_ReadViewSet):
         return self._done(assessment)
 
     @extend_schema(request=s.AppealLodgeSerializer, responses=s.AppealSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def appeal(self, request: Request, pk: str | None = None) -> Response:
         """Lodge the claimant's one appeal (an agent on the claimant's behalf)."""
         data = _valid(s.AppealLodgeSerializer, request)
@@ -140,7 +138,7 @@ class AppealViewSet(_ReadViewSet):
         return selectors.appeal_list(user=self.request.user)
 
     @extend_schema(request=s.AppealDecideSerializer, responses=s.AppealSerializer)
-    @action(detail=True, methods=["post"], **_ACTION)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def decide(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.AppealDecideSerializer, request)
         appeal = services.appeal_decide(appeal=self.get_object(), actor=request.user, **data)

@@ -282,6 +282,8 @@ def appeal_lodge(*, assessment: Assessment, reason: str, actor: Any, assigned_to
         raise ApplicationError("이의신청 기간이 지났습니다.")
     if not reason.strip():
         raise ValidationError({"reason": ["이의 사유를 적어 주세요."]})
+    if assessment.decided_by_id is None:
+        raise ApplicationError("심사자 없이 결정된 산정입니다. 담당자에게 문의하세요.")
     first = {pk for pk in (assessment.decided_by_id, assessment.confirmed_by_id) if pk}
     if assigned_to is not None and assigned_to.pk in first:
         raise ApplicationError("처음 결정한 심사자에게 재심을 맡길 수 없습니다.")
@@ -339,7 +341,9 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reason: str, actor: Any, amou
     appeal.status = Appeal.Status.DECIDED
     appeal.outcome = outcome
     appeal.outcome_reason = reason.strip()
-    appeal.outcome_amount_won = int(amount_won) if outcome == Appeal.Outcome.AMENDED else None
+    appeal.outcome_amount_won = (
+        int(amount_won) if outcome == Appeal.Outcome.AMENDED and amount_won is not None else None
+    )
     appeal.decided_by = actor
     appeal.decided_at = timezone.now()
     appeal.full_clean()
