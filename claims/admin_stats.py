@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 
 from claims import selectors
 from claims.models import Claim, Claimant, Incident, Service
+from reporting.selectors import claim_tally_available
 
 DAY_CHART_WIDTH = 760
 DAY_CHART_HEIGHT = 220
@@ -130,5 +131,6 @@ def claim_stats_admin_view(request: HttpRequest) -> HttpResponse:
         "day_chart": _day_chart(report["by_day"]) if report else None,
         "generated_at": datetime.fromisoformat(report["generated_at"]) if report else None,
         "cache_seconds": selectors.STATS_CACHE_SECONDS,
+        "live": claim_tally_available(),
     }
     return TemplateResponse(request, "admin/claims/stats.html", context)

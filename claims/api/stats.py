@@ -43,7 +43,8 @@ class OwnStatsSerializer(CountShareSerializer):
 class ClaimStatsSerializer(serializers.Serializer):
     incident = serializers.CharField(help_text="장애 코드")
     generated_at = serializers.DateTimeField(
-        help_text="집계 시각. 최대 30초 동안 캐시된 값을 돌려줍니다 (fresh=1이면 즉시 집계)"
+        help_text="집계 시각. PostgreSQL에서는 요청 시점의 값이고, 집계 테이블이 없는 DB(SQLite)에서는 "
+        "최대 30초 전 값일 수 있습니다 (fresh=1이면 즉시 집계)"
     )
     total = serializers.IntegerField()
     by_operator = OperatorSharesSerializer()

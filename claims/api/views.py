@@ -100,7 +100,8 @@ def _incident_for(code: str | None) -> Incident:
 class ClaimStatsView(APIView):
     """The claims statistics report: counts and shares by operator, category, claimant kind, service, status and day.
 
-    Figures may be up to 30 seconds old (`generated_at` says when they were counted); `fresh=1` counts now."""
+    Current at the request on PostgreSQL (read from the tallies triggers keep); on SQLite the count may be up to
+    30 seconds old (`generated_at` says when it was made) and `fresh=1` counts now."""
 
     permission_classes = [CanViewClaimStats]
 

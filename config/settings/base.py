@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "council",
     "compensation",
     "payouts",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Payouts: resolve stuck submissions and restart stalled settlement; reconcile yesterday's gateway report.
     "payouts-sweep": {"task": "payouts.tasks.payouts_sweep_task", "schedule": 60.0},
     "payouts-reconcile-daily": {"task": "payouts.tasks.reconciliation_run_task", "schedule": crontab(hour=6, minute=0)},
+    # Statistics: fold the claim tally rows the triggers wrote since the last run (reads stay a few thousand rows).
+    "reporting-claim-tally-compact": {"task": "reporting.tasks.claim_tally_compact_task", "schedule": 600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Separate queues so a 100,000-message announcement never delays settlement or an import.
