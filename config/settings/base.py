@@ -181,6 +181,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One component name per choice set used by several serializers (otherwise drf-spectacular guesses names
+    # like StatusCc5Enum and warns, which fails `check --deploy --fail-level WARNING`).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "ClaimRejectReasonEnum": "claims.models.Claim.RejectReason",
+        "ClaimantKindEnum": "claims.models.Claimant.Kind",
+        "ClaimNoteKindEnum": "claims.models.ClaimNote.Kind",
+        "AffiliateOutcomeEnum": "claims.models.AffiliateOutcome.Outcome",
+        "AssessmentRejectReasonEnum": "compensation.models.Assessment.RejectReason",
+        "AppealOutcomeEnum": "compensation.models.Appeal.Outcome",
+        "PolicyVersionStatusEnum": "compensation.models.PolicyVersion.Status",
+        "MeetingStateEnum": "council.models.Meeting.State",
+        "PayoutBatchChannelEnum": "payouts.models.PayoutBatch.Channel",
+    },
 }
 
 # Celery. The embedded default is the filesystem transport: a separate worker process, no server.

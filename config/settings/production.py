@@ -4,13 +4,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, CACHE_URL, CELERY_BROKER_URL, DATABASES, DEBUG, SECRET_KEY
-from .env import env_bool, env_int
+from .env import env_bool, env_int, env_list
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
-if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
+# The dev default and the placeholder of .env.example are both public.
+if SECRET_KEY.startswith(("dev-insecure", "change-me")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value in production")
-if not ALLOWED_HOSTS:
+# base.py falls back to the local names when ALLOWED_HOSTS is unset: production must name its own hosts.
+if not ALLOWED_HOSTS or not env_list("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("Set ALLOWED_HOSTS in production")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
