@@ -394,6 +394,7 @@ def summarize(compiled: CompiledVersion, groups: dict[Group, list[int]]) -> dict
                 "rule_id": rules[index].pk if index in rules else None,
                 "label": rule_name(index),
                 "remedy": rules[index].remedy if index in rules else "none",
+                "remedy_label": REMEDY_LABELS[rules[index].remedy if index in rules else "none"],
                 **row,
             }
             for index, row in sorted(by_rule.items(), key=lambda kv: (kv[0] == 0, kv[0]))
