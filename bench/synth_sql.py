@@ -306,7 +306,8 @@ def insert_claims(
             f"{sql.pick(g_status, statuses)} AS status, {received_at} AS received_at "
             f"FROM generate_series(0::bigint, {n - 1}) AS g) AS s"
         )
-        claim_sql = _insert(sql, Claim, claim_exprs, source)
+        # In id order, as claims arrive: the heap follows the primary key and its index grows at the end.
+        claim_sql = _insert(sql, Claim, claim_exprs, source) + " ORDER BY 1"
         with connection.cursor() as cursor:
             cursor.execute(sql.render(claimant_sql), sql.params)
             cursor.execute(sql.render(claim_sql), sql.params)

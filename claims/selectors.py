@@ -41,7 +41,10 @@ def claim_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     queryset = Claim.objects.select_related("incident", "service", "claimant", "affiliate").prefetch_related(
         "assigned_to", "team", "duplicate_of", "merged_into", "affiliate_outcome"
     )
-    filterset = ClaimFilterSet(filters or {}, queryset=queryset)
+    if not filters:
+        # DRF asks for the queryset on every request (permissions, then the list itself): skip an empty form.
+        return queryset
+    filterset = ClaimFilterSet(filters, queryset=queryset)
     if not filterset.is_valid():
         from django.core.exceptions import ValidationError
 
