@@ -292,7 +292,7 @@ class MeetingAdmin(ServiceAdmin):
                 send_notice=data.get("send_notice", False),
                 actor=request.user,
             )
-            obj.pk = created.pk
+            obj.pk, obj.number = created.pk, created.number  # the "added" message names the meeting
             return
         current = Meeting.objects.get(pk=obj.pk)
         if form.has_changed() and set(form.changed_data) - {"change_reason"}:
@@ -310,18 +310,27 @@ class MeetingAdmin(ServiceAdmin):
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
         meeting = form.instance
+        # The services write the rows, not formset.save(); the admin's change message still reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+            if inline_form in formset.deleted_forms:
+                if isinstance(inline_form.instance, AgendaItem) and inline_form.instance.pk:
+                    services.agenda_item_remove(item=inline_form.instance, actor=request.user)
+                    formset.deleted_objects.append(inline_form.instance)
+                continue
+            if not inline_form.has_changed():
                 continue
             data, row = inline_form.cleaned_data, inline_form.instance
+            if row.pk:
+                formset.changed_objects.append((row, inline_form.changed_data))
             if formset.model is AgendaItem:
                 fields = {k: data[k] for k in ("title", "presenter", "minutes_allotted", "description")}
                 if row.pk:
                     services.agenda_item_update(item=row, actor=request.user, **fields)
                 else:
-                    services.agenda_item_add(meeting=meeting, actor=request.user, **fields)
+                    formset.new_objects.append(services.agenda_item_add(meeting=meeting, actor=request.user, **fields))
             elif formset.model is Attendance:
-                services.attendance_record(
+                attendance = services.attendance_record(
                     meeting=meeting,
                     member=data["member"],
                     status=data["status"],
@@ -329,8 +338,10 @@ class MeetingAdmin(ServiceAdmin):
                     note=data.get("note", ""),
                     actor=request.user,
                 )
+                if not row.pk:
+                    formset.new_objects.append(attendance)
             elif formset.model is ActionItem and not row.pk:
-                services.action_item_create(
+                item = services.action_item_create(
                     meeting=meeting,
                     title=data["title"],
                     due_date=data["due_date"],
@@ -338,9 +349,7 @@ class MeetingAdmin(ServiceAdmin):
                     owner_user=data.get("owner_user"),
                     actor=request.user,
                 )
-        for deleted in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
-            if isinstance(deleted, AgendaItem):
-                services.agenda_item_remove(item=deleted, actor=request.user)
+                formset.new_objects.append(item)
 
     @admin.action(description="소집 통지 (다시) 보내기")
     def send_notice(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
@@ -696,8 +705,10 @@ class MinutesVersionAdmin(ServiceAdmin):
             services.minutes_version_update(version=obj, summary=form.cleaned_data["summary"], actor=request.user)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # for the change message
         for inline_form in formset.forms:
             if formset.model is MinutesItem and inline_form.has_changed():
+                formset.changed_objects.append((inline_form.instance, inline_form.changed_data))
                 data = inline_form.cleaned_data
                 services.minutes_item_update(
                     item=inline_form.instance,
