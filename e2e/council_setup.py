@@ -21,11 +21,13 @@ SEATS = [
 ]
 
 
-def council_with_seats(*, secretary: Any, tag: str) -> tuple[Council, dict[str, CouncilMember]]:
+def council_with_seats(
+    *, secretary: Any, tag: str, short_name: str = "협의체"
+) -> tuple[Council, dict[str, CouncilMember]]:
     """A council whose members log in as `<tag>-<key>` with the e2e password."""
     incident = Incident.objects.get(code="2022-pangyo-dc-fire")
     council = services.council_create(
-        incident=incident, name=f"카카오 서비스 장애 피해지원 협의체 ({tag})", actor=secretary
+        incident=incident, name=f"카카오 서비스 장애 피해지원 협의체 ({tag})", short_name=short_name, actor=secretary
     )
     seats = {
         key: services.council_member_create(
