@@ -79,7 +79,11 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = ClaimEvidence.objects.filter(pk=evidence_id).first()
     if evidence is None or not evidence.file:
         raise Http404
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
