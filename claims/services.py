@@ -17,6 +17,7 @@ from claims.casework.assignment import claim_route_on_intake
 from claims.intake import claim_text_clean, claimant_clean
 from claims.models import Claim, Claimant, ClaimEvidence, Incident, InformationRequest, Service
 from claims.triage import triage
+from core.validators import reject_rrn_in_upload
 from notifications.services import notify
 
 EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -61,6 +62,7 @@ def evidence_validate(*, files: Iterable[UploadedFile]) -> list[tuple[UploadedFi
         kind = filetype.guess(head)
         if kind is None or kind.mime not in EVIDENCE_TYPES:
             raise ValidationError({"evidence": [f"{upload.name}: PDF, JPEG, PNG 파일만 올릴 수 있습니다."]})
+        reject_rrn_in_upload(upload, field="evidence")
         checked.append((upload, kind.mime))
     return checked
 

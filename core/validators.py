@@ -61,3 +61,43 @@ def business_no_with_check_digit(first_nine: str) -> str:
     values = [int(d) for d in first_nine]
     total = sum(v * w for v, w in zip(values, _BRN_WEIGHTS, strict=True)) + (values[8] * 5) // 10
     return first_nine + str((10 - total % 10) % 10)
+
+
+def _upload_text(head: bytes, upload: object) -> str:
+    """Best-effort text of an uploaded document, for the RRN check. Images carry no text we can read."""
+    import io
+
+    data = upload.read()  # type: ignore[attr-defined]
+    upload.seek(0)  # type: ignore[attr-defined]
+    if head.startswith(b"%PDF"):
+        from pypdf import PdfReader
+
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            return "\n".join((page.extract_text() or "") for page in reader.pages[:50])
+        except Exception:  # a PDF pypdf cannot read is refused by the type check, not here
+            return ""
+    if head.startswith(b"PK"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            return ""
+        parts = []
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                parts.extend(str(value) for value in row if value is not None)
+        return "\n".join(parts)
+    return data.decode("utf-8", errors="ignore") if head[:1] not in (b"\xff", b"\x89") else ""
+
+
+def reject_rrn_in_upload(upload: object, *, field: str = "file") -> None:
+    """Refuse a document (PDF, XLSX, text) whose text holds a resident registration number."""
+    head = upload.read(8)  # type: ignore[attr-defined]
+    upload.seek(0)  # type: ignore[attr-defined]
+    if contains_rrn(_upload_text(head, upload)):
+        name = getattr(upload, "name", "")
+        raise ValidationError(
+            {field: [f"{name}: 주민등록번호로 보이는 숫자가 있습니다. 주민등록번호를 가린 뒤 다시 올려 주세요."]}
+        )

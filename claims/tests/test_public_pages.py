@@ -103,3 +103,25 @@ def test_too_many_or_too_big_files_are_refused(incident, settings, tmp_path):
     response = Client().post("/claims/new/", {**form_data(), "evidence": big})
     assert "10MB" in response.content.decode()
     assert Claim.objects.count() == 0
+
+
+def _pdf_with(text: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def test_evidence_holding_a_resident_registration_number_is_refused(incident, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    leaked = SimpleUploadedFile("id.pdf", _pdf_with("Resident no. 900101-1234567"), content_type="application/pdf")
+    response = Client().post("/claims/new/", {**form_data(), "evidence": leaked})
+    assert response.status_code == 200
+    assert "주민등록번호" in response.content.decode()
+    assert Claim.objects.count() == 0
+    clean = SimpleUploadedFile("sales.pdf", _pdf_with("Sales 2022-10-15: 420,000 KRW"), content_type="application/pdf")
+    assert Client().post("/claims/new/", {**form_data(), "evidence": clean}).status_code == 302
+    assert ClaimEvidence.objects.get().content_type == "application/pdf"
