@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_BATCH": 5000,
     "CAMPAIGN_CHUNK": 1000,
     "DELIVERY_BATCH": 100,
+    # Messages of a campaign batch handed to the channel at once (per worker process).
+    "SEND_THREADS": 4,
     "MAILDIR": str(settings.VAR_DIR / "mail"),
     "ALIMTALK_SENDER_KEY": "",
     "SMS_SENDER": "15880000",

@@ -4,10 +4,11 @@ Used by `manage.py run_smtp_sink` for `make run` and by the tests. It speaks rea
 application's email path is the production one. Recipients whose local part starts with `reject-permanent`
 are refused with 550 and `reject-temporary` with 451, to exercise the failure paths."""
 
+import itertools
 import logging
-import mailbox
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -28,8 +29,18 @@ class MaildirHandler:
         self.path = Path(maildir)
         for sub in ("tmp", "new", "cur"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
-        self.box = mailbox.Maildir(str(self.path), create=False)
         self.quiet = quiet
+        self._prefix = f"{os.getpid()}.{socket.gethostname()}"
+        self._counter = itertools.count(1)
+
+    def _store(self, content: bytes) -> str:
+        """Maildir delivery (write in tmp/, rename into new/) without mailbox's fsync per message: a development
+        sink needs no durability, and the fsync would make the sink, not the application, the bottleneck."""
+        key = f"{time.time():.6f}.{self._prefix}.{next(self._counter)}.eml"
+        tmp = self.path / "tmp" / key
+        tmp.write_bytes(content)
+        os.rename(tmp, self.path / "new" / key)
+        return key
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         local = address.split("@", 1)[0].lower()
@@ -42,7 +53,7 @@ class MaildirHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
-        key = self.box.add(content)
+        key = self._store(content)
         if not self.quiet:
             headers = BytesParser(policy=policy.default).parsebytes(content, headersonly=True)
             logger.info(

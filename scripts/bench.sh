@@ -13,3 +13,4 @@ mkdir -p var/bench
 .venv/bin/python -m bench.bench_import --rows "${BENCH_IMPORT_N:-105116}"
 .venv/bin/python -m bench.bench_simulator --size "${BENCH_SIMULATOR_N:-1000000}"
 .venv/bin/python -m bench.bench_queries --size "${BENCH_QUERIES_N:-1000000}" --runs "${BENCH_QUERIES_RUNS:-15}"
+.venv/bin/python -m bench.bench_notifications "${BENCH_NOTIFICATIONS_N:-100000}"

@@ -1,5 +1,7 @@
 """Channel backends chosen in settings.NOTIFICATIONS (`ALIMTALK_BACKEND`, `SMS_BACKEND`, `EMAIL_BACKEND`)."""
 
+import threading
+
 from django.utils.module_loading import import_string
 
 from notifications.channels.base import (
@@ -23,13 +25,15 @@ __all__ = [
 ]
 
 _SETTING = {"alimtalk": "ALIMTALK_BACKEND", "sms": "SMS_BACKEND", "email": "EMAIL_BACKEND"}
-_instances: dict[str, ChannelBackend] = {}
+_local = threading.local()
 
 
 def backend_for(channel: str) -> ChannelBackend:
-    """One backend instance per process and class path (the email one keeps its SMTP connection open)."""
+    """One backend instance per thread and class path (the email one keeps its SMTP connection open, and a
+    connection must not be shared between the threads that send a campaign batch)."""
     path = conf(_SETTING[channel])
-    backend = _instances.get(path)
+    instances = _local.__dict__.setdefault("instances", {})
+    backend = instances.get(path)
     if backend is None:
-        backend = _instances[path] = import_string(path)()
+        backend = instances[path] = import_string(path)()
     return backend

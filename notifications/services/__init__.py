@@ -1,6 +1,7 @@
 """Writes for notifications. Other apps call `notify` (one occurrence) or `notify_many` (bulk); nothing else
 sends a message."""
 
+from notifications.services.batch import notification_deliver_batch
 from notifications.services.campaigns import (
     campaign_cancel,
     campaign_create,
@@ -11,7 +12,6 @@ from notifications.services.campaigns import (
 )
 from notifications.services.delivery import (
     notification_deliver,
-    notification_deliver_batch,
     notification_fail,
     notification_resend,
     notification_sweep,

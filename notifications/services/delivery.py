@@ -236,15 +236,6 @@ def notification_deliver(*, notification_id: int) -> str:
     return _deliver_one(row, bulk=False)
 
 
-def notification_deliver_batch(*, notification_ids: list[int]) -> dict[str, int]:
-    """Send a batch of (campaign) rows one by one, each claimed on its own."""
-    outcomes: dict[str, int] = {}
-    for row in Notification.objects.filter(pk__in=notification_ids, status=Status.PENDING).order_by("id"):
-        outcome = _deliver_one(row, bulk=True)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
-
-
 def notification_sweep(*, grace_seconds: float | None = None, limit: int | None = None) -> dict[str, int]:
     """Periodic: take back rows whose worker died (lease expired) and re-enqueue pending rows whose task was lost
     (broker down at commit, a broker restart). Bounded by `limit` rows of each kind per run."""
