@@ -75,6 +75,21 @@ def test_tally_follows_every_writer(incident, agent):
     assert_tally_matches_count(incident)
 
 
+def test_tally_follows_the_bulk_import(incident, tmp_path):
+    """The importer streams claims with COPY: the insert trigger sees those rows too."""
+    from bench.synth import write_csv
+    from claims.importer import claims_import_csv
+
+    submit_claim()
+    result = claims_import_csv(incident=incident, source=write_csv(tmp_path / "claims.csv", 300), notify=False)
+    assert result.imported > 250
+    assert_tally_matches_count(incident)
+    # The same file again imports nothing and changes no tally.
+    before = Counter(claim_tally_rows(incident=incident))
+    claims_import_csv(incident=incident, source=tmp_path / "claims.csv", notify=False)
+    assert Counter(claim_tally_rows(incident=incident)) == before
+
+
 def test_compaction_folds_rows_and_keeps_the_sums(incident):
     for _ in range(3):
         submit_claim()
