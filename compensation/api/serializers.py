@@ -2,7 +2,16 @@
 
 from rest_framework import serializers
 
-from compensation.models import Appeal, Assessment, CausationParameter, Entitlement, Policy, PolicyVersion, Rule
+from compensation.models import (
+    Appeal,
+    Assessment,
+    AssessmentRun,
+    CausationParameter,
+    Entitlement,
+    Policy,
+    PolicyVersion,
+    Rule,
+)
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -132,4 +141,15 @@ class EntitlementSerializer(serializers.ModelSerializer):
         fields = [
             "id", "claim", "claimant", "assessment", "source", "kind", "amount_won", "item_description",
             "service_credit_days", "status", "fulfilled_at", "fulfilment_reference", "created_at",
+        ]  # fmt: skip
+
+
+class AssessmentRunSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = AssessmentRun
+        fields = [
+            "id", "version", "status", "total", "processed", "progress_percent", "created_count", "skipped_count",
+            "error", "created_at", "finished_at",
         ]  # fmt: skip

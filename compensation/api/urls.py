@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from compensation.api.views import (
     AppealViewSet,
+    AssessmentRunViewSet,
     AssessmentViewSet,
     EntitlementViewSet,
     PolicyVersionViewSet,
@@ -12,6 +13,7 @@ router = SimpleRouter()
 router.register("policies", PolicyViewSet, basename="compensation-policy")
 router.register("versions", PolicyVersionViewSet, basename="compensation-version")
 router.register("assessments", AssessmentViewSet, basename="compensation-assessment")
+router.register("runs", AssessmentRunViewSet, basename="compensation-run")
 router.register("appeals", AppealViewSet, basename="compensation-appeal")
 router.register("entitlements", EntitlementViewSet, basename="compensation-entitlement")
 

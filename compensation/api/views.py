@@ -16,8 +16,14 @@ from rest_framework.response import Response
 
 from compensation import selectors, services
 from compensation.api import serializers as s
-from compensation.filters import AppealFilterSet, AssessmentFilterSet, EntitlementFilterSet, PolicyVersionFilterSet
-from compensation.models import Appeal, Assessment, Entitlement, Policy, PolicyVersion
+from compensation.filters import (
+    AppealFilterSet,
+    AssessmentFilterSet,
+    AssessmentRunFilterSet,
+    EntitlementFilterSet,
+    PolicyVersionFilterSet,
+)
+from compensation.models import Appeal, Assessment, AssessmentRun, Entitlement, Policy, PolicyVersion
 from compensation.simulation import policy_simulation_snapshot
 from core.pagination import NewestFirstCursorPagination
 
@@ -71,6 +77,26 @@ class PolicyVersionViewSet(_ReadViewSet):
         if request.query_params.get("compare_to"):
             compare_to = get_object_or_404(PolicyVersion, pk=request.query_params["compare_to"])
         return Response(policy_simulation_snapshot(version=version, compare_to=compare_to))
+
+    @extend_schema(request=None, responses=s.AssessmentRunSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def assess(self, request: Request, pk: str | None = None) -> Response:
+        """Start the bulk assessment of every eligible claim under this adopted version (a Celery job)."""
+        run = services.assessment_run_start(version=self.get_object(), actor=request.user)
+        return Response(s.AssessmentRunSerializer(run).data, status=202)
+
+
+class AssessmentRunViewSet(_ReadViewSet):
+    """Bulk assessment runs and their progress (`processed` / `total`)."""
+
+    serializer_class = s.AssessmentRunSerializer
+    filterset_class = AssessmentRunFilterSet
+    queryset = AssessmentRun.objects.none()
+
+    def get_queryset(self) -> QuerySet[AssessmentRun]:
+        if getattr(self, "swagger_fake_view", False):
+            return AssessmentRun.objects.none()
+        return selectors.assessment_run_list(user=self.request.user)
 
 
 class AssessmentViewSet(_ReadViewSet):

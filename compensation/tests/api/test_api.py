@@ -77,3 +77,16 @@ def test_assessment_list_query_count_does_not_grow(version, reviewer):
         response = client.get(f"{BASE}/assessments/", {"state": "pending"})
     assert len(response.json()["results"]) == Assessment.objects.filter(state="pending").count() == 5
     assert len(many) == len(few) <= 3
+
+
+def test_bulk_assessment_started_through_the_api(
+    version, secretariat_user, reviewer, django_capture_on_commit_callbacks
+):
+    money_claim(claimed_amount=420_000)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _client(secretariat_user).post(f"{BASE}/versions/{version.pk}/assess/")
+    assert response.status_code == 202 and response.json()["total"] == 1
+    assert len(callbacks) == 1  # the Celery job is enqueued only after commit
+    assert _client(reviewer).post(f"{BASE}/versions/{version.pk}/assess/").status_code == 403
+    runs = _client(secretariat_user).get(f"{BASE}/runs/").json()["results"]
+    assert runs[0]["status"] == "queued"
