@@ -40,6 +40,7 @@ def test_simulated_totals_equal_bulk_assessment_totals(db):
 
     policy_version_update(version=version, actor=None, cap_per_claimant_won=120_000, minimum_payment_won=40_000)
     draft_sim = simulate(version=version)
+    assert not Assessment.objects.exists() and not CompensationEvent.objects.filter(type__startswith="assess").exists()
     version = adopt(version)
     run = run_bulk(version)
     assert run.status == AssessmentRun.Status.DONE
