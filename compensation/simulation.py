@@ -196,7 +196,7 @@ def _tier(sql: _Sql, rule: CompiledRule) -> str:
     return f"(CASE {whens} ELSE 0 END)"
 
 
-def build_query(compiled: CompiledVersion) -> tuple[str, list[Any]]:
+def build_query(compiled: CompiledVersion, *, per_claim: bool = False) -> tuple[str, list[Any]]:
     """One statement returning (rule index, tier, claimant kind, service id, bucket, claims, cash won) groups.
 
     Each per-claim step sits in a `LATERAL`/subquery fenced with `OFFSET 0` so PostgreSQL evaluates it once per
@@ -261,13 +261,21 @@ def build_query(compiled: CompiledVersion) -> tuple[str, list[Any]]:
         cap = compiled.cap_per_claimant
         assert cap is not None
         left = sql.greatest(f"{sql.lit(cap)} - {earlier}", "0")
-        windowed = f"SELECT r, tier, claimant_kind, service_id, a1, {left} AS left_won FROM ({capped}) w{fence}"
+        windowed = f"SELECT id, r, tier, claimant_kind, service_id, a1, {left} AS left_won FROM ({capped}) w{fence}"
         amount = (
             f"(CASE WHEN a1 = 0 THEN 0 WHEN a1 <= left_won THEN a1 WHEN left_won >= {minimum} THEN left_won ELSE 0 END)"
         )
-        source = f"SELECT r, tier, claimant_kind, service_id, {amount} AS amount FROM ({windowed}) v{fence}"
+        source = f"SELECT id, r, tier, claimant_kind, service_id, {amount} AS amount FROM ({windowed}) v{fence}"
     else:
-        source = f"SELECT r, tier, claimant_kind, service_id, a1 AS amount FROM ({capped}) v"
+        source = f"SELECT id, r, tier, claimant_kind, service_id, a1 AS amount FROM ({capped}) v"
+
+    if per_claim:
+        # Inlined, not bound: this text comes before the parameters already bound in `source`. Remedy codes are
+        # a fixed vocabulary (checked), never user text.
+        assert all(rule.remedy in RemedyType.values for rule in compiled.rules)
+        remedies = " ".join(f"WHEN {rule.index} THEN '{rule.remedy}'" for rule in compiled.rules)
+        remedy = f"(CASE r {remedies} ELSE 'none' END)" if remedies else "'none'"
+        return f"SELECT id, {remedy} AS remedy, amount FROM ({source}) s{fence}", sql.params
 
     bucket_whens = " ".join(f"WHEN amount < {edge} THEN {index}" for index, edge in enumerate(HISTOGRAM_EDGES, start=1))
     bucket = f"(CASE WHEN amount <= 0 THEN 0 {bucket_whens} ELSE {len(HISTOGRAM_EDGES) + 1} END)"
@@ -292,6 +300,31 @@ def simulate_groups_sql(compiled: CompiledVersion) -> dict[Group, list[int]]:
         cursor.execute(query, params)
         rows = cursor.fetchall()
     return {(int(r), int(t), k, int(s), int(b)): [int(n), int(a)] for r, t, k, s, b, n, a in rows}
+
+
+def claim_movements(current: CompiledVersion, other: CompiledVersion) -> dict[str, int]:
+    """How individual claims move from `other` to `current`: more / less cash, same, remedy changed, and claims
+    only one of the two would assess. One query joining both per-claim results (PostgreSQL)."""
+    a_sql, a_params = build_query(current, per_claim=True)
+    b_sql, b_params = build_query(other, per_claim=True)
+    query = (
+        "SELECT "
+        "COUNT(*) FILTER (WHERE a.id IS NOT NULL AND b.id IS NOT NULL AND a.amount > b.amount), "
+        "COUNT(*) FILTER (WHERE a.id IS NOT NULL AND b.id IS NOT NULL AND a.amount < b.amount), "
+        "COUNT(*) FILTER (WHERE a.id IS NOT NULL AND b.id IS NOT NULL AND a.amount = b.amount "
+        "AND a.remedy = b.remedy), "
+        "COUNT(*) FILTER (WHERE a.id IS NOT NULL AND b.id IS NOT NULL AND a.remedy <> b.remedy), "
+        "COUNT(*) FILTER (WHERE b.id IS NULL), COUNT(*) FILTER (WHERE a.id IS NULL) "
+        f"FROM ({a_sql}) a FULL JOIN ({b_sql}) b ON a.id = b.id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_memoize = off")
+        cursor.execute(query, [*a_params, *b_params])
+        row = cursor.fetchone()
+    keys = ["more_cash", "less_cash", "unchanged", "remedy_changed", "only_in_this", "only_in_other"]
+    return dict(zip(keys, (int(v) for v in row), strict=True))
 
 
 def simulate_groups_python(compiled: CompiledVersion, claims: Iterable[ClaimFacts]) -> dict[Group, list[int]]:
@@ -478,7 +511,8 @@ def policy_simulation_snapshot(*, version: Any, compare_to: Any = None) -> dict[
 
     Shape: {"kind": "compensation.simulation", "generated_at", "version", "totals", "by_remedy",
     "by_claimant_kind", "by_service", "by_rule", "by_tier", "histogram", "seconds",
-    "compare": None | {"version", "totals", "by_remedy", "by_claimant_kind", "by_service", "diff"}}.
+    "compare": None | {"version", "totals", "by_remedy", "by_claimant_kind", "by_service", "diff",
+    "claims_moving": {"more_cash", "less_cash", "unchanged", "remedy_changed", "only_in_this", "only_in_other"}}}.
     Money is whole won (int)."""
     if compare_to is not None and compare_to.policy.incident_id != version.policy.incident_id:
         from django.core.exceptions import ValidationError
@@ -497,6 +531,11 @@ def policy_simulation_snapshot(*, version: Any, compare_to: Any = None) -> dict[
             "by_claimant_kind": other["by_claimant_kind"],
             "by_service": other["by_service"],
             "diff": _diff(snapshot, other),
+            "claims_moving": (
+                claim_movements(compile_version(version), compile_version(compare_to))
+                if connection.vendor == "postgresql"
+                else None
+            ),
         }
     return snapshot
 

@@ -96,6 +96,10 @@ def test_snapshot_for_the_council_compares_two_versions(db):
     assert diff["totals"]["cash_won"] == 100_000
     assert {row["key"]: row["claims"] for row in diff["by_remedy"]}["individual_review"] == -1
     assert snapshot["version"]["status"] == "draft" and snapshot["kind"] == "compensation.simulation"
+    moving = snapshot["compare"]["claims_moving"]
+    # Only the enterprise claim moves: from individual review (₩0) to ₩100,000 cash.
+    assert moving["more_cash"] == 1 and moving["remedy_changed"] == 1 and moving["less_cash"] == 0
+    assert moving["unchanged"] == snapshot["totals"]["claims"] - 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
