@@ -148,7 +148,13 @@ def claim_move_locked(
     if to == S.REJECTED:
         claim.reject_reason_code = reason_code
         update_fields.append("reject_reason_code")
-    claim.full_clean(exclude=["reference"], validate_unique=False, validate_constraints=False)
+    # Validate what this move writes; the rest of the row was validated when it was written (and checking
+    # every foreign key would cost a query each).
+    claim.full_clean(
+        exclude=[f.name for f in Claim._meta.concrete_fields if f.attname not in update_fields],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     claim.save(update_fields=update_fields)
 
     history = events.claim_transition_event(

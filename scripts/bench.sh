@@ -14,3 +14,4 @@ mkdir -p var/bench
 .venv/bin/python -m bench.bench_simulator --size "${BENCH_SIMULATOR_N:-1000000}"
 .venv/bin/python -m bench.bench_queries --size "${BENCH_QUERIES_N:-1000000}" --runs "${BENCH_QUERIES_RUNS:-15}"
 .venv/bin/python -m bench.bench_notifications "${BENCH_NOTIFICATIONS_N:-100000}"
+.venv/bin/python -m bench.bench_casework --size "${BENCH_CASEWORK_N:-2000}"
