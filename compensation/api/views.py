@@ -28,6 +28,10 @@ from compensation.simulation import policy_simulation_snapshot
 from core.pagination import NewestFirstCursorPagination
 
 
+class OldestFirstCursorPagination(NewestFirstCursorPagination):
+    ordering = "id"
+
+
 class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pagination_class = NewestFirstCursorPagination
 
@@ -108,6 +112,20 @@ class AssessmentViewSet(_ReadViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Assessment.objects.none()
         return selectors.assessment_list(user=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("individual", OpenApiTypes.BOOL, description="개별 심사 대기열만")],
+        responses=s.AssessmentSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def queue(self, request: Request) -> Response:
+        """The reviewer's queue, oldest first (adjustments awaiting a second reviewer are hidden from their author)."""
+        flag = request.query_params.get("individual")
+        individual = None if flag is None else flag.lower() in ("1", "true", "yes")
+        queryset = selectors.review_queue(user=request.user, individual=individual)
+        paginator = OldestFirstCursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(s.AssessmentSerializer(page, many=True).data)
 
     def _done(self, assessment: Assessment) -> Response:
         return Response(s.AssessmentSerializer(selectors.assessment_get(pk=assessment.pk, user=self.request.user)).data)

@@ -90,3 +90,18 @@ def test_bulk_assessment_started_through_the_api(
     assert _client(reviewer).post(f"{BASE}/versions/{version.pk}/assess/").status_code == 403
     runs = _client(secretariat_user).get(f"{BASE}/runs/").json()["results"]
     assert runs[0]["status"] == "queued"
+
+
+def test_review_queue_lists_open_work_and_hides_own_adjustments(version, reviewer, reviewer2):
+    pending = claim_assess(claim=money_claim(claimed_amount=120_000), version=version, actor=None)
+    individual = claim_assess(claim=money_claim(claimed_amount=900_000), version=version, actor=None)
+    adjusted = claim_assess(claim=money_claim(claimed_amount=420_000), version=version, actor=None)
+    _client(reviewer).post(f"{BASE}/assessments/{adjusted.pk}/adjust/", {"amount_won": 300_000, "reason": "증빙"})
+    mine_rows = _client(reviewer).get(f"{BASE}/assessments/queue/").json()["results"]
+    assert [row["id"] for row in mine_rows] == sorted(row["id"] for row in mine_rows)  # oldest first
+    mine = {row["id"] for row in mine_rows}
+    theirs = {row["id"] for row in _client(reviewer2).get(f"{BASE}/assessments/queue/").json()["results"]}
+    assert mine == {pending.pk, individual.pk}
+    assert theirs == {pending.pk, individual.pk, adjusted.pk}
+    only = _client(reviewer2).get(f"{BASE}/assessments/queue/", {"individual": "true"}).json()["results"]
+    assert [row["id"] for row in only] == [individual.pk]
