@@ -157,6 +157,15 @@ class PolicyVersionAdmin(FrozenAwareMixin, admin.ModelAdmin):
             return [*self.readonly_fields, "policy"]
         return list(self.readonly_fields)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # The bulk delete runs queryset.delete(), which would skip the frozen-version guard.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     @admin.display(description="검증")
     def problems(self, version: PolicyVersion) -> str:
         if not version.pk:
