@@ -423,6 +423,11 @@ class RuleAdmin(FrozenAwareMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # queryset.delete() would skip the frozen-version guard
+        return actions
+
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         pass  # saved with its bands and services by `services.rule_save` in save_related
 
