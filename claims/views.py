@@ -10,6 +10,8 @@ from claims import selectors, services
 from claims.casework.public import status_page_context
 from claims.forms import ClaimForm, ClaimStatusForm
 from claims.models import Claim, ClaimEvidence
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 # Service errors about the claimant arrive as {"claimant": {"phone": [...]}}; the form's fields are flat.
 _FORM_FIELDS = set(ClaimForm.base_fields)
@@ -74,11 +76,21 @@ def claim_status(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("claims.view_claimevidence", raise_exception=True)
-def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """Evidence is only ever served as an attachment, to staff allowed to see it."""
-    evidence = ClaimEvidence.objects.filter(pk=evidence_id).first()
+    evidence = ClaimEvidence.objects.select_related("claim").filter(pk=evidence_id).first()
     if evidence is None or not evidence.file:
         raise Http404
+    reason = (request.GET.get("reason") or "").strip()
+    if not reason:
+        # PIPA access records keep the reason for every download of personal data.
+        return render(request, "claims/download_reason.html", {"evidence": evidence})
+    access_record(
+        request=request,
+        action=PersonalDataAccess.Action.DOWNLOAD,
+        claimant_ids=[evidence.claim.claimant_id],
+        reason=reason,
+    )
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

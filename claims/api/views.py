@@ -17,6 +17,8 @@ from claims.api.stats import CanViewClaimStats, ClaimStatsSerializer
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Incident
 from core.pagination import NewestFirstCursorPagination
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 
 class ClaimViewSet(
@@ -50,6 +52,24 @@ class ClaimViewSet(
         if self.action == "create":
             return [ScopedRateThrottle()]
         return []
+
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page:
+            searched = bool(self.request.query_params.get("q"))
+            access_record(
+                request=self.request,
+                action=PersonalDataAccess.Action.SEARCH if searched else PersonalDataAccess.Action.LIST,
+                claimant_ids=[claim.claimant_id for claim in page],
+                query=self.request.query_params.urlencode(),
+            )
+        return page
+
+    def get_object(self) -> Any:
+        claim = super().get_object()
+        if self.action == "retrieve":
+            access_record(request=self.request, action=PersonalDataAccess.Action.VIEW, claimant_ids=[claim.claimant_id])
+        return claim
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # The selector already applies the FilterSet for list; detail lookups must not be filtered by it.

@@ -4,6 +4,7 @@ from django.test import Client
 
 from claims.models import Claim, ClaimEvidence
 from claims.tests.factories import submit_claim
+from privacy.models import PersonalDataAccess
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,13 @@ def test_evidence_download_only_for_authorised_staff_and_as_attachment(incident,
     assert Client().get(url).status_code in (302, 403)
     client = Client()
     client.force_login(agent)
-    response = client.get(url)
+    asks_reason = client.get(url)
+    assert asks_reason.status_code == 200 and "사유" in asks_reason.content.decode()
+    response = client.get(url, {"reason": "보상 심사 증빙 확인"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
+    record = PersonalDataAccess.objects.get(action="download")
+    assert (record.actor, record.claimant_ids, record.reason) == (agent, [claim.claimant_id], "보상 심사 증빙 확인")
     assert b"".join(response.streaming_content) == PNG
 
 

@@ -100,3 +100,18 @@ def test_probable_duplicate_is_linked_not_dropped(api_client, incident):
     assert other_service.duplicate_of_id is None
     assert same_business.duplicate_of_id is None
     assert again_business.duplicate_of_id == same_business.id
+
+
+def test_lists_searches_and_reads_are_recorded_as_personal_data_access(agent_client, agent, incident):
+    from privacy.models import PersonalDataAccess
+
+    claim = submit_claim(phone="010-4444-5555")
+    agent_client.get(URL)
+    agent_client.get(URL, {"q": "010-4444-5555"})
+    agent_client.get(f"{URL}{claim.reference}/")
+    rows = list(PersonalDataAccess.objects.order_by("id").values_list("action", "claimant_ids", "actor_username"))
+    assert rows == [
+        ("list", [claim.claimant_id], "agent"),
+        ("search", [claim.claimant_id], "agent"),
+        ("view", [claim.claimant_id], "agent"),
+    ]
