@@ -5,6 +5,8 @@ from django.http import HttpRequest
 from claims.casework.admin import ClaimCaseworkAdminMixin
 from claims.filters import claim_filter_by_key
 from claims.models import Affiliate, Claim, ClaimEvidence, Incident, Service
+from privacy.models import PersonalDataAccess
+from privacy.services import MAX_IDS_PER_RECORD, access_record
 
 
 @admin.register(Incident)
@@ -99,7 +101,20 @@ class ClaimAdmin(ClaimCaseworkAdminMixin, admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):  # type: ignore[no-untyped-def]
         if not search_term:
             return queryset, False
-        return claim_filter_by_key(queryset, search_term), False
+        found = claim_filter_by_key(queryset, search_term)
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.SEARCH,
+            claimant_ids=found.values_list("claimant_id", flat=True)[:MAX_IDS_PER_RECORD],
+            query=search_term,
+        )
+        return found, False
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):  # type: ignore[no-untyped-def]
+        if request.method == "GET" and str(object_id).isdigit():
+            claimant_id = Claim.objects.filter(pk=object_id).values_list("claimant_id", flat=True).first()
+            access_record(request=request, action=PersonalDataAccess.Action.VIEW, claimant_ids=[claimant_id])
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 # Bulk import admin (upload, progress, report download) lives in its own module.
