@@ -21,6 +21,8 @@ from payouts.models import (
     ReconciliationRun,
 )
 from payouts.services import bank_file, batches, payouts, reconciliation
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, call: Any, done: str) -> None:
@@ -136,6 +138,12 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         except (ApplicationError, PermissionDenied) as exc:
             self.message_user(request, getattr(exc, "message", "권한이 없습니다."), messages.ERROR)
             return None
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.EXPORT,
+            claimant_ids=Payout.objects.filter(batch=batch).values_list("claimant_id", flat=True),
+            reason=f"은행 이체 파일 {batch.reference}",
+        )
         response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{batch.reference}.csv"'
         return response
