@@ -8,6 +8,7 @@ never uses pytest-django's test database: the run has its own, created by `stack
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,10 +93,12 @@ def stack(django_db_blocker: Any) -> Iterator[Stack]:
         try:
             yield stack
         finally:
+            started = time.monotonic()
             stack.stop()
             connections.close_all()
             if not os.environ.get("E2E_KEEP_DB"):
                 database_drop(url)
+            print(f"\ne2e stack stopped in {time.monotonic() - started:.1f} s")
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +119,9 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     # Debian's Chromium: Playwright's own browser download is never used.
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
+    started = time.monotonic()
     browser.close()
+    print(f"\nbrowser closed in {time.monotonic() - started:.1f} s")
 
 
 @pytest.fixture

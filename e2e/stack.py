@@ -5,6 +5,7 @@ clones it, because migrating from nothing costs minutes on a busy two-core machi
 worker, the SMTP sink and the sandbox payment gateway are the same commands an operator runs, each in its own
 process group, logging to test-artifacts/e2e/logs/."""
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -142,16 +143,22 @@ class Process:
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not become ready; last lines of {self.log_path}:\n{self.output()[-3000:]}")
 
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+
     def stop(self) -> None:
+        """SIGTERM to the group (a warm shutdown for the worker), SIGKILL after 20 s."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        self.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        with contextlib.suppress(ProcessLookupError):  # children the leader left behind (a pool process)
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self._log.close()
 
 
@@ -174,7 +181,9 @@ class Stack:
     notes: list[str]
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
+        for process in self.processes:  # all at once: each takes a moment to shut down
+            process.terminate()
+        for process in self.processes:
             process.stop()
 
 
