@@ -48,7 +48,7 @@ def council_with_seats(
 
 
 def circulated_minutes(*, council: Council, secretary: Any) -> MinutesVersion:
-    """The second plenary, held an hour ago with everyone present, its draft minutes circulated to members."""
+    """The first plenary, held an hour ago with everyone present, its draft minutes circulated to members."""
     meeting = services.meeting_plan(
         council=council,
         title="제2차 전체회의",
