@@ -51,7 +51,7 @@ def circulated_minutes(*, council: Council, secretary: Any) -> MinutesVersion:
     """The first plenary, held an hour ago with everyone present, its draft minutes circulated to members."""
     meeting = services.meeting_plan(
         council=council,
-        title="제2차 전체회의",
+        title="제1차 전체회의",
         starts_at=timezone.now() - timedelta(hours=1),
         place="카카오 판교아지트 3층 대회의실",
         send_notice=False,
