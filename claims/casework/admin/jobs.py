@@ -13,6 +13,7 @@ from claims.casework import bulk
 from claims.casework.admin.common import error_text
 from claims.casework.exports import transfer_export_csv, transfer_export_xlsx
 from claims.models import (
+    AffiliateOutcome,
     ClaimBulkJob,
     TransferBatch,
     TransferItem,
@@ -86,6 +87,31 @@ class TransferBatchAdmin(admin.ModelAdmin):
         response = HttpResponse(body, content_type="application/octet-stream")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+@admin.register(AffiliateOutcome)
+class AffiliateOutcomeAdmin(admin.ModelAdmin):
+    """What affiliates did with the claims transferred to them: read-only, for agents, auditors and the council's
+    secretariat."""
+
+    list_display = ["claim", "affiliate", "outcome", "amount_won", "reported_by", "updated_at"]
+    list_filter = ["outcome", "batch__affiliate"]
+    list_select_related = ["claim", "batch__affiliate", "reported_by"]
+    search_fields = ["claim__reference"]
+    show_full_result_count = False
+
+    @admin.display(description="계열사", ordering="batch__affiliate__name")
+    def affiliate(self, outcome: AffiliateOutcome) -> str:
+        return outcome.batch.affiliate.name
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(ClaimBulkJob)

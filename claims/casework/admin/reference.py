@@ -17,18 +17,22 @@ from claims.models import (
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "supervisor", "auto_assign", "agent_count"]
+    list_display = ["name", "supervisor", "auto_assign", "agent_count", "categories"]
     list_select_related = ["supervisor"]
     search_fields = ["name"]
     filter_horizontal = ["agents"]
     readonly_fields = ["last_assigned_user_id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
-        return super().get_queryset(request).annotate(_agents=Count("agents"))
+        return super().get_queryset(request).annotate(_agents=Count("agents")).prefetch_related("policies")
 
     @admin.display(description="상담원 수", ordering="_agents")
     def agent_count(self, team: Team) -> int:
         return team._agents  # type: ignore[attr-defined]
+
+    @admin.display(description="담당 분류 (분류별 처리 기준에서 지정)")
+    def categories(self, team: Team) -> str:
+        return ", ".join(policy.get_category_display() for policy in team.policies.all()) or "-"
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "supervisor":

@@ -193,3 +193,18 @@ def test_bulk_job_page_and_result_download(agent, incident):
     assert page.status_code == 200 and "<progress" in page.content.decode()
     result = client.get(f"/admin/claims/claimbulkjob/{job.pk}/result.csv").content.decode("utf-8-sig")
     assert claims[0].reference in result and "완료" in result
+
+
+def test_reference_and_outcome_pages_render(supervisor, team, incident):
+    client = login(supervisor)
+    teams = client.get("/admin/claims/team/").content.decode()
+    assert "비금전 (문의·의견·불만·격려)" in teams
+    for url in (
+        "/admin/claims/categorypolicy/",
+        "/admin/claims/cannedresponse/",
+        "/admin/claims/affiliateoutcome/",
+        "/admin/claims/transferbatch/",
+        "/admin/claims/informationrequest/",
+        "/admin/claims/claimbulkjob/",
+    ):
+        assert client.get(url).status_code == 200, url
