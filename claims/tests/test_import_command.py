@@ -48,9 +48,17 @@ def test_json_prints_exactly_one_object_with_counts_and_rejected_rows(incident, 
     assert json.loads(again.getvalue())["duplicates"] == 2
 
 
-def test_summary_is_readable(incident, claims_file):
+def test_no_notify_queues_no_messages(incident, claims_file, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("import_claims", str(claims_file), "--no-notify", stdout=io.StringIO())
+    assert callbacks == [] and Claim.objects.count() == 2
+
+
+def test_summary_is_readable(incident, claims_file, django_capture_on_commit_callbacks):
     out = io.StringIO()
-    call_command("import_claims", str(claims_file), stdout=out)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("import_claims", str(claims_file), stdout=out)
+    assert len(callbacks) == 1  # the claim_received messages of the chunk, queued after commit
     text = out.getvalue()
     assert "등록 imported:            2" in text
     assert "거부 rejected:             1" in text

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="CSV file; header row required")
         parser.add_argument("--incident", metavar="CODE", help="incident code (default: the open incident)")
         parser.add_argument("--json", action="store_true", help="print one JSON object with the result")
+        parser.add_argument("--no-notify", action="store_true", help="do not send claimants the claim_received message")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_json = options["json"]
@@ -35,7 +36,10 @@ class Command(BaseCommand):
         show_progress = not as_json and options["verbosity"] >= 1 and sys.stderr.isatty()
         try:
             result = claims_import_csv(
-                incident=incident, source=path, progress=self._progress if show_progress else None
+                incident=incident,
+                source=path,
+                progress=self._progress if show_progress else None,
+                notify=not options["no_notify"],
             )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages}
