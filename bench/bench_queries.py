@@ -111,6 +111,28 @@ class QueryRecorder:
             self.seconds += time.perf_counter() - started
 
 
+def _python_loop() -> int:
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return total
+
+
+def machine_speed() -> str:
+    """How busy and how fast this machine is right now, to read the figures below against."""
+    wall, cpu = [], []
+    for _ in range(3):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        _python_loop()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+    return (
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; a 3M-step Python loop takes "
+        f"{statistics.median(wall):.0f} ms wall, {statistics.median(cpu):.0f} ms CPU here "
+        "(about 90 ms on an unloaded modern core)"
+    )
+
+
 def measure(fn: Callable[[], object], runs: int, warmup: int = 2) -> dict[str, float]:
     """Medians in ms of: wall time; this process's CPU time; time waiting for the database.
 
@@ -186,7 +208,8 @@ def main() -> None:
         ),
         ("GET /api/v1/stats/claims/ (tallies)", "stats", get("/api/v1/stats/claims/", incident=INCIDENT_CODE)),
     ]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {args.runs} runs (ms)")
+    print(machine_speed())
+    print(f"medians of {args.runs} runs, in ms")
     print(
         f"{'case':42} {'wall':>7} {'max':>7} {'cpu':>6} {'db':>6} {'target':>7} "
         f"{'ratio':>6} {'(cpu+db)':>9} {'queries':>8}"
