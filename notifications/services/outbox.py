@@ -199,6 +199,21 @@ def _enqueue(notification_ids: list[int], *, bulk: bool) -> None:
             len(notification_ids),
             exc_info=True,
         )
+        broker_connections_reset()
+
+
+def broker_connections_reset() -> None:
+    """Drop this process's pooled broker connections after a failed publish. Otherwise, once the broker is back,
+    the next publish can still pick a dead pooled connection (kombu's Redis channel then fails in ways its retry
+    does not catch) and the sweeper's re-enqueue would be lost as well."""
+    import kombu.pools
+
+    from config.celery import app
+
+    kombu.pools.reset()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
 
 
 def notifications_enqueue_on_commit(notification_ids: list[int], *, bulk: bool = False) -> None:

@@ -154,10 +154,10 @@ def test_a_task_delivered_many_times_sends_once(celery_worker_process, smtp_sink
     )
     for _ in range(5):  # a redelivered message, a second sweep, an impatient admin
         notification_deliver_task.delay(row.pk)
-    services.notification_sweep(grace_seconds=0)
+    swept = services.notification_sweep(grace_seconds=0)["requeued"]  # 1 if the row was still pending
     _wait_sent(row)
     wait_for(
-        lambda: celery_worker_process.output().count("succeeded") >= ran_before + 7,
+        lambda: celery_worker_process.output().count("succeeded") >= ran_before + 6 + swept,
         message="every duplicate task to run",
     )
     assert smtp_sink.per_notification() == {row.pk: 1}
