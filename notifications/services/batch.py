@@ -50,21 +50,28 @@ def _flush(sent: list[tuple[Notification, str, int]]) -> None:
     if not sent:
         return
     now = timezone.now()
-    values = ", ".join(["(%s, %s)"] * len(sent))
-    params: list[Any] = [now, now]
-    for row, provider_message_id, _ in sent:
-        params += [row.pk, provider_message_id[:200]]
     with transaction.atomic():
-        # One statement for the batch: bulk_update's CASE per row costs more Python than the sends themselves.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE notifications_notification AS n
-                    SET status = 'sent', sent_at = %s, updated_at = %s, next_attempt_at = NULL, reason = '',
-                        provider_message_id = v.provider_message_id
-                    FROM (VALUES {values}) AS v(id, provider_message_id)
-                    WHERE n.id = v.id::bigint""",
-                params,
-            )
+        if connection.vendor == "postgresql":
+            # One statement for the batch: bulk_update's CASE per row costs more Python than the sends themselves.
+            values = ", ".join(["(%s, %s)"] * len(sent))
+            params: list[Any] = [now, now]
+            for row, provider_message_id, _ in sent:
+                params += [row.pk, provider_message_id[:200]]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""UPDATE notifications_notification AS n
+                        SET status = 'sent', sent_at = %s, updated_at = %s, next_attempt_at = NULL, reason = '',
+                            provider_message_id = v.provider_message_id
+                        FROM (VALUES {values}) AS v(id, provider_message_id)
+                        WHERE n.id = v.id::bigint""",
+                    params,
+                )
+        else:  # the embedded SQLite of `make run`
+            for row, provider_message_id, _ in sent:
+                Notification.objects.filter(pk=row.pk).update(
+                    status=Status.SENT, sent_at=now, updated_at=now, next_attempt_at=None, reason="",
+                    provider_message_id=provider_message_id[:200],
+                )  # fmt: skip
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 notification_id=row.pk,
