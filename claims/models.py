@@ -119,13 +119,16 @@ class Claimant(BaseModel):
     )
     language = models.CharField("언어", max_length=5, default="ko")
     opted_out_optional = models.BooleanField("선택 알림 수신 거부", default=False)
+    # Set by privacy.services.claim_personal_data_destroy when the retention period has passed.
+    anonymised_at = models.DateTimeField("파기 시각", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "신고인"
         verbose_name_plural = "신고인"
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="individual") | ~Q(business_no=""), name="claimant_business_has_business_no"
+                condition=Q(kind="individual") | ~Q(business_no="") | Q(anonymised_at__isnull=False),
+                name="claimant_business_has_business_no",
             ),
         ]
 

@@ -93,13 +93,36 @@ def claim_personal_data_destroy(*, claim_id: int, basis: str) -> DestructionLog 
 
 
 def claims_due_for_destruction(*, now: Any = None, limit: int = 1000) -> list[int]:
+    """Claims whose purpose was fulfilled (a final state reached) more than the retention period ago.
+
+    The moment is the last move into that state in the claim's append-only history."""
+    from django.db.models import Max, Q
+
     from claims.models import Claim
 
     cutoff = (now or timezone.now()) - timedelta(days=_retention_days())
     return list(
-        Claim.objects.filter(
-            status__in=RETENTION_DONE_STATES, updated_at__lt=cutoff, claimant__anonymised_at__isnull=True
+        Claim.objects.filter(status__in=RETENTION_DONE_STATES, claimant__anonymised_at__isnull=True)
+        .annotate(
+            settled_at=Max(
+                "history__created_at",
+                filter=Q(history__event="transition", history__to_status__in=RETENTION_DONE_STATES),
+            )
         )
+        .filter(settled_at__lt=cutoff)
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def claims_retention_run(*, now: Any = None, batch_size: int = 1000) -> int:
+    """Destroy the personal data of every claim past its retention period, a bounded batch at a time."""
+    destroyed = 0
+    basis = f"목적 달성 후 보유기간 {_retention_days()}일 경과 (개인정보 보호법 제21조)"
+    while ids := claims_due_for_destruction(now=now, limit=batch_size):
+        for claim_id in ids:
+            if claim_personal_data_destroy(claim_id=claim_id, basis=basis) is not None:
+                destroyed += 1
+        if len(ids) < batch_size:
+            break
+    return destroyed

@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "payouts-sweep": {"task": "payouts.tasks.payouts_sweep_task", "schedule": 60.0},
     "payouts-reconcile-daily": {"task": "payouts.tasks.reconciliation_run_task", "schedule": crontab(hour=6, minute=0)},
     # Statistics: fold the claim tally rows the triggers wrote since the last run (reads stay a few thousand rows).
+    "privacy-retention": {"task": "privacy.tasks.claims_retention_run_task", "schedule": crontab(hour=3, minute=30)},
+    "privacy-access-records-purge": {
+        "task": "privacy.tasks.access_records_purge_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "reporting-claim-tally-compact": {"task": "reporting.tasks.claim_tally_compact_task", "schedule": 600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -292,6 +297,9 @@ NOTIFICATIONS: dict[str, Any] = {
     "DELIVERY_BATCH": env_int("NOTIFICATIONS_DELIVERY_BATCH", 100),
     "MAILDIR": env_str("NOTIFICATIONS_MAILDIR", str(VAR_DIR / "mail")),
 }
+
+# Personal data of a claim is destroyed this many days after the claim reached a final state.
+PRIVACY_RETENTION_DAYS = env_int("PRIVACY_RETENTION_DAYS", 3 * 365)
 
 REDRESS: dict[str, Any] = {
     # Public base URL used in messages to claimants.
