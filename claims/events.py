@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection, transaction
+
 from claims.models import AffiliateOutcome, Claim, ClaimHistory, ClaimNote, InformationRequest, Team, TransferBatch
 
 Event = ClaimHistory.Event
@@ -139,3 +141,21 @@ def claims_sla_escalated_events(*, claim_ids: Iterable[int], supervisor_id: int 
         ClaimHistory(claim_id=claim_id, event=Event.SLA_ESCALATED, actor=None, data={"supervisor": supervisor_id})
         for claim_id in claim_ids
     )
+
+
+def claim_history_redact(*, claim_ids: Iterable[int]) -> int:
+    """Blank the free text (reasons, answers, messages) of these claims' history when their personal data is
+    destroyed; who moved what and when stays. The append-only trigger lets exactly this through."""
+    ids = list(claim_ids)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('redress.history_redaction', 'on', true)")
+        redacted = ClaimHistory.objects.filter(claim_id__in=ids).exclude(reason="").update(reason="")
+        if postgres:
+            # A local setting lasts to the end of the caller's outer transaction: switch it off at once. (On an
+            # error the savepoint's rollback undoes the 'on' as well: settings are transactional.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('redress.history_redaction', 'off', true)")
+        return redacted

@@ -128,3 +128,18 @@ def test_history_rows_cannot_be_changed_or_deleted(money_claim, agent):
         ClaimHistory.objects.filter(pk=row.pk).delete()
     row.refresh_from_db()
     assert row.reason == "검토"
+
+
+def test_history_free_text_can_be_redacted_when_personal_data_is_destroyed(money_claim, agent):
+    from django.db import DatabaseError, transaction
+
+    from claims.events import claim_history_redact
+
+    claim_transition(claim=money_claim, to=S.IN_REVIEW, actor=agent, reason="김민수님 전화 확인")
+    assert claim_history_redact(claim_ids=[money_claim.pk]) == 1
+
+    row = ClaimHistory.objects.get(claim=money_claim)
+    assert (row.reason, row.actor, row.from_status, row.to_status) == ("", agent, S.RECEIVED, S.IN_REVIEW)
+    # Outside the redaction path nothing else may change, not even the reason.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimHistory.objects.filter(pk=row.pk).update(reason="다시 쓰기")
