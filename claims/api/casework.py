@@ -164,11 +164,12 @@ class TransferBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @extend_schema(request=AffiliateOutcomeInputSerializer, responses={200: AffiliateOutcomeSerializer})
     @action(detail=True, methods=["post"])
     def outcomes(self, request: Request, pk: str | None = None) -> Response:
+        batch = self.get_object()  # access first: another company's user gets 404, not validation errors
         serializer = AffiliateOutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         outcome = transfers.affiliate_outcome_report(
-            batch=self.get_object(),
+            batch=batch,
             reference=data["reference"],
             outcome=data["outcome"],
             amount_won=data.get("amount_won"),
