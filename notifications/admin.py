@@ -147,7 +147,7 @@ class NotificationAdmin(_ReadOnlyMixin, admin.ModelAdmin):
         # The per-claim page: /admin/notifications/notification/?claim__reference=PGY-2022-0000001
         if lookup in ("claim__reference", "claim__id__exact", "campaign__id__exact"):
             return True
-        return super().lookup_allowed(lookup, value, request)
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[arg-type]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):  # type: ignore[no-untyped-def]
         term = (search_term or "").strip()
@@ -167,7 +167,7 @@ class NotificationAdmin(_ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="신고")
     def claim_link(self, obj: Notification) -> str:
-        if not obj.claim_id:
+        if obj.claim is None:
             return "-"
         url = reverse("admin:notifications_notification_changelist") + f"?claim__id__exact={obj.claim_id}"
         return format_html('<a href="{}" title="이 신고의 모든 알림">{}</a>', url, obj.claim.reference)

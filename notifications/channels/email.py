@@ -12,6 +12,10 @@ from notifications.channels.base import ChannelBackend, OutgoingMessage, Permane
 logger = logging.getLogger(__name__)
 
 
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
 def _smtp_failure(code: int, text: str) -> Exception:
     # RFC 5321: 4xx is transient, 5xx permanent.
     return (PermanentFailure if 500 <= code < 600 else TemporaryFailure)(f"SMTP {code}: {text}")
@@ -60,10 +64,10 @@ class SmtpEmailBackend(ChannelBackend):
                 return message_id.strip("<>")
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()))
-                raise _smtp_failure(code, text.decode(errors="replace")) from exc
+                raise _smtp_failure(code, _text(text)) from exc
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 self._reset()
-                raise _smtp_failure(exc.smtp_code, exc.smtp_error.decode(errors="replace")) from exc
+                raise _smtp_failure(exc.smtp_code, _text(exc.smtp_error)) from exc
             except (smtplib.SMTPServerDisconnected, OSError) as exc:  # OSError covers refused, reset and timeouts
                 self._reset()
                 if attempt == 2:

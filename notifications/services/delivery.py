@@ -287,7 +287,7 @@ def notification_resend(*, notification: Notification, actor: Any) -> Notificati
         row = Notification.objects.select_for_update(of=("self",)).select_related("claimant").get(pk=notification.pk)
         if row.status in (Status.PENDING, Status.SENDING):
             raise ApplicationError("이미 발송 대기 중이거나 발송 중인 알림입니다.")
-        if row.claimant_id and not row.essential and row.claimant.opted_out_optional:
+        if row.claimant is not None and not row.essential and row.claimant.opted_out_optional:
             raise ApplicationError("선택 알림 수신을 거부한 신고인에게는 다시 보낼 수 없습니다.")
         if not row.address or not row.body:
             raise ApplicationError("수신처나 내용이 없어 다시 보낼 수 없습니다.")

@@ -67,12 +67,12 @@ def claimant_channels(*, claimant: Any, template: NotificationTemplate | None, a
     """Channels to try for a claimant, best first: their preference, then the fallback order; only enabled
     channels with an address and wording. With `after`, the ones following that channel in the fallback order."""
     enabled = set(conf("ENABLED_CHANNELS"))
+    chain = [str(c) for c in FALLBACK_ORDER]
     if after is None:
-        order = [claimant.preferred_channel] + [c for c in FALLBACK_ORDER if c != claimant.preferred_channel]
+        order = [claimant.preferred_channel] + [c for c in chain if c != claimant.preferred_channel]
     else:
-        start = FALLBACK_ORDER.index(after) + 1 if after in FALLBACK_ORDER else 0
-        order = FALLBACK_ORDER[start:] + FALLBACK_ORDER[:start]
-        order = [c for c in order if c != after]
+        start = chain.index(after) + 1 if after in chain else 0
+        order = [c for c in chain[start:] + chain[:start] if c != after]
     return [
         str(c)
         for c in order
@@ -211,9 +211,9 @@ def broker_connections_reset() -> None:
     from config.celery import app
 
     kombu.pools.reset()
-    app._pool = None
+    app._pool = None  # type: ignore[attr-defined]
     if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 def notifications_enqueue_on_commit(notification_ids: list[int], *, bulk: bool = False) -> None:

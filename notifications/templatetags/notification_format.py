@@ -35,5 +35,5 @@ def won(value: object) -> object:
     """Whole won with thousands separators: 12300 → `12,300원` (`KRW 12,300` in English)."""
     if value in (None, ""):
         return ""
-    grouped = intcomma(value, use_l10n=False)
+    grouped = intcomma(value, use_l10n=False)  # type: ignore[arg-type]
     return f"KRW {grouped}" if translation.get_language() == "en" else f"{grouped}원"
