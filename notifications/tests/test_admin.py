@@ -96,3 +96,15 @@ def test_dev_mailbox_shows_what_the_sink_received(smtp_sink, agent):
     assert "받은 메일함 (개발용)" in client.get("/admin/").content.decode()
     finance = _client(make_user("fin", roles.FINANCE))
     assert finance.get("/admin/notifications/devmailbox/").status_code == 403
+
+
+def test_claim_inline_shows_the_messages_on_the_claim_page(admin_client, monkeypatch):
+    from claims.admin import ClaimAdmin
+    from notifications.admin import ClaimNotificationInline
+
+    monkeypatch.setattr(ClaimAdmin, "inlines", [*ClaimAdmin.inlines, ClaimNotificationInline])
+    claim = submit_claim(name="최지우")
+    page = admin_client.get(f"/admin/claims/claim/{claim.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "보낸 알림" in html and claim.notifications.get().subject in html
