@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from claims.importer import REQUIRED_COLUMNS, csv_inspect
+from claims.importer_csv import REQUIRED_COLUMNS, csv_inspect
 from claims.models import ClaimImport
 from claims.selectors import incident_get_default
 from claims.services_import import claim_import_retry, claim_import_start
@@ -61,10 +61,10 @@ class ClaimImportAdmin(admin.ModelAdmin):
     detail_fields = ["incident", "file_name", "status", "progress", "imported", "duplicates", "rejected_count",
                      "error", "report_links", "rejected_preview", "created_by", "created_at", "updated_at"]  # fmt: skip
 
-    def get_fields(self, request: HttpRequest, obj: ClaimImport | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ClaimImport | None = None) -> Any:
         return ["incident", "file"] if obj is None else self.detail_fields
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ClaimImport | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: ClaimImport | None = None) -> Any:
         return [] if obj is None else self.detail_fields
 
     def has_change_permission(self, request: HttpRequest, obj: ClaimImport | None = None) -> bool:
@@ -95,7 +95,7 @@ class ClaimImportAdmin(admin.ModelAdmin):
 
     @admin.display(description="파일")
     def file_name(self, obj: ClaimImport) -> str:
-        return obj.file.name.rsplit("/", 1)[-1] if obj.file else ""
+        return (obj.file.name or "").rsplit("/", 1)[-1]
 
     @admin.display(description="진행")
     def progress(self, obj: ClaimImport) -> str:

@@ -11,7 +11,8 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from claims.importer import ImportResult, claims_import_csv, csv_inspect
+from claims.importer import ImportResult, claims_import_csv
+from claims.importer_csv import csv_inspect
 from claims.models import ClaimImport, Incident
 from core.exceptions import ApplicationError
 
