@@ -137,11 +137,10 @@ ROLE_PERMISSIONS[REVIEWER] = [
 ]
 ROLE_PERMISSIONS[SECRETARIAT] += [*_COMPENSATION_PREPARE, "compensation.adopt_policyversion"]
 ROLE_PERMISSIONS[FINANCE] += _COMPENSATION_PREPARE
-ROLE_PERMISSIONS[SUPPORT_AGENT] += [
-    "compensation.view_assessment",
-    "compensation.view_appeal",
-    "compensation.add_appeal",
-]
+_COMPENSATION_AGENT = ["compensation.view_assessment", "compensation.view_appeal", "compensation.add_appeal"]
+ROLE_PERMISSIONS[SUPPORT_AGENT] += _COMPENSATION_AGENT
+# Supervisors were copied from agents before compensation existed: they lodge appeals too (docs/roles.md).
+ROLE_PERMISSIONS[SUPPORT_SUPERVISOR] += _COMPENSATION_AGENT
 ROLE_PERMISSIONS[AUDITOR] += _COMPENSATION_VIEW
 
 # Payouts (issue 7). Finance builds, approves (never its own batch), releases and reconciles; batches above

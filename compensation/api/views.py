@@ -138,27 +138,31 @@ class AssessmentViewSet(_ReadViewSet):
     @extend_schema(request=s.AdjustSerializer, responses=s.AssessmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def adjust(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self.get_object()  # access first: a caller who cannot read it learns nothing from validation
         data = _valid(s.AdjustSerializer, request)
-        return self._done(services.assessment_adjust(assessment=self.get_object(), actor=request.user, **data))
+        return self._done(services.assessment_adjust(assessment=assessment, actor=request.user, **data))
 
     @extend_schema(request=s.RejectSerializer, responses=s.AssessmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reject(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self.get_object()
         data = _valid(s.RejectSerializer, request)
-        return self._done(services.assessment_reject(assessment=self.get_object(), actor=request.user, **data))
+        return self._done(services.assessment_reject(assessment=assessment, actor=request.user, **data))
 
     @extend_schema(request=s.ConfirmSerializer, responses=s.AssessmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self.get_object()
         data = _valid(s.ConfirmSerializer, request)
-        return self._done(services.assessment_confirm(assessment=self.get_object(), actor=request.user, **data))
+        return self._done(services.assessment_confirm(assessment=assessment, actor=request.user, **data))
 
     @extend_schema(request=s.ChecklistSerializer, responses=s.AssessmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def checklist(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self.get_object()
         data = _valid(s.ChecklistSerializer, request)
         assessment = services.assessment_checklist_update(
-            assessment=self.get_object(), checklist=data["checklist"], actor=request.user
+            assessment=assessment, checklist=data["checklist"], actor=request.user
         )
         return self._done(assessment)
 
@@ -166,8 +170,9 @@ class AssessmentViewSet(_ReadViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def appeal(self, request: Request, pk: str | None = None) -> Response:
         """Lodge the claimant's one appeal (an agent on the claimant's behalf)."""
+        assessment = self.get_object()
         data = _valid(s.AppealLodgeSerializer, request)
-        appeal = services.appeal_lodge(assessment=self.get_object(), reason=data["reason"], actor=request.user)
+        appeal = services.appeal_lodge(assessment=assessment, reason=data["reason"], actor=request.user)
         return Response(s.AppealSerializer(appeal).data, status=201)
 
 
@@ -184,8 +189,9 @@ class AppealViewSet(_ReadViewSet):
     @extend_schema(request=s.AppealDecideSerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def decide(self, request: Request, pk: str | None = None) -> Response:
+        appeal = self.get_object()
         data = _valid(s.AppealDecideSerializer, request)
-        appeal = services.appeal_decide(appeal=self.get_object(), actor=request.user, **data)
+        appeal = services.appeal_decide(appeal=appeal, actor=request.user, **data)
         return Response(s.AppealSerializer(appeal).data)
 
 
