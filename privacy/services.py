@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from claims.events import claim_history_redact
 from core.clientip import client_ip
 from privacy.models import DestructionLog, PersonalDataAccess
 
@@ -83,11 +84,24 @@ def claim_personal_data_destroy(*, claim_id: int, basis: str) -> DestructionLog 
     claimant.save(update_fields=["name", "email", "phone", "business_no", "anonymised_at", "updated_at"])
     claim.description = ""
     claim.save(update_fields=["description", "updated_at"])
+    # Notes, answers and free text in the history can name the claimant too; who did what and when stays.
+    claim.notes.update(body="파기됨")
+    claim.information_requests.update(answer_text="")
+    claim_history_redact(claim_ids=[claim.pk])
     return DestructionLog.objects.create(
         claim_reference=claim.reference,
         claimant_id=claimant.pk,
         files_deleted=files,
-        fields_cleared=["claimant.name", "claimant.email", "claimant.phone", "claimant.business_no", "description"],
+        fields_cleared=[
+            "claimant.name",
+            "claimant.email",
+            "claimant.phone",
+            "claimant.business_no",
+            "description",
+            "notes.body",
+            "information_requests.answer_text",
+            "history.reason",
+        ],
         basis=basis,
     )
 

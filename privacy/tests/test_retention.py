@@ -29,8 +29,10 @@ def test_personal_data_is_destroyed_after_retention_and_statistics_stay(incident
         evidence=[SimpleUploadedFile("a.png", PNG)],
     )
     open_claim = submit_claim(name="이영희")
-    claim_transition(claim=done, to=Claim.Status.IN_REVIEW, actor=agent)
-    claim_transition(claim=done, to=Claim.Status.REJECTED, actor=agent, reason="증빙 없음", reason_code="insufficient_evidence")
+    claim_transition(claim=done, to=Claim.Status.IN_REVIEW, actor=agent, reason="행복꽃집 사장님 통화함")
+    claim_transition(
+        claim=done, to=Claim.Status.REJECTED, actor=agent, reason="증빙 없음", reason_code="insufficient_evidence"
+    )
     evidence_path = tmp_path / done.evidence.get().file.name
     before = claim_stats(incident=incident, use_cache=False)
 
@@ -45,6 +47,8 @@ def test_personal_data_is_destroyed_after_retention_and_statistics_stay(incident
     assert Claim.objects.get(pk=done.pk).description == ""
     assert not ClaimEvidence.objects.filter(claim=done).exists() and not evidence_path.exists()
     assert Claimant.objects.get(pk=open_claim.claimant_id).name == "이영희"
+    assert not done.history.exclude(reason="").exists()
+    assert done.history.filter(event="transition").count() == 2  # who moved what and when stays
     log = DestructionLog.objects.get()
     assert (log.claim_reference, log.files_deleted) == (done.reference, 1)
 
