@@ -51,7 +51,7 @@ class RequireSecondFactorMiddleware:
             and request.path.startswith(self.PROTECTED_PREFIXES)
             and not request.path.startswith(("/admin/login/", "/admin/logout/"))
             and request.user.is_authenticated
-            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not request.user.is_verified()  # type: ignore[union-attr,attr-defined]
             and second_factor_required(request.user)
         ):
             return redirect(f"{reverse('accounts:otp')}?next={request.get_full_path()}")

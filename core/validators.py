@@ -84,7 +84,7 @@ def _upload_text(head: bytes, upload: object) -> str:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
             return ""
-        parts = []
+        parts: list[str] = []
         for sheet in workbook.worksheets:
             for row in sheet.iter_rows(values_only=True):
                 parts.extend(str(value) for value in row if value is not None)
