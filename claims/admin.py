@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from claims.casework.admin import ClaimCaseworkAdminMixin
 from claims.filters import claim_filter_by_key
 from claims.models import Affiliate, Claim, ClaimEvidence, Incident, Service
+from notifications.admin import ClaimNotificationInline
 from privacy.models import PersonalDataAccess
 from privacy.services import MAX_IDS_PER_RECORD, access_record
 
@@ -89,7 +90,7 @@ class ClaimAdmin(ClaimCaseworkAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     fields = [*readonly_fields[:3], "subtype", "assigned_to", *readonly_fields[3:]]
-    inlines = [ClaimEvidenceInline]
+    inlines = [ClaimEvidenceInline, ClaimNotificationInline]
     date_hierarchy = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
