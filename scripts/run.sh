@@ -30,6 +30,10 @@ SEED_OUT=$($PY manage.py seed_demo --claims "${DEMO_CLAIMS:-200}")
 echo "$SEED_OUT"
 
 PIDS=()
+# Process groups of the children, for whoever must clean up if this script itself is killed (.ci/run does).
+PIDS_FILE="$VAR_DIR/run.pids"
+: >"$PIDS_FILE"
+started() { PIDS+=("$1"); echo "$1" >>"$PIDS_FILE"; }
 cleanup() {
   trap - INT TERM EXIT
   echo
@@ -43,6 +47,7 @@ cleanup() {
     sleep 0.2
   done
   for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  rm -f "$PIDS_FILE"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 0' INT TERM
@@ -53,7 +58,7 @@ if $PY manage.py help run_smtp_sink >/dev/null 2>&1; then
     SMTP_NOTE="port $EMAIL_PORT is busy: using the SMTP server already listening there"
   else
     setsid $PY manage.py run_smtp_sink --port "$EMAIL_PORT" >"$LOG_DIR/smtp.log" 2>&1 &
-    PIDS+=($!)
+    started $!
     SMTP_NOTE="127.0.0.1:$EMAIL_PORT, messages logged to $LOG_DIR/smtp.log"
   fi
 else
@@ -64,11 +69,11 @@ fi
 setsid .venv/bin/celery -A config worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \
   --concurrency 2 --loglevel INFO --hostname "redress-demo-$$@%h" >"$LOG_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
-PIDS+=("$WORKER_PID")
+started "$WORKER_PID"
 
 setsid $PY manage.py runserver --noreload "127.0.0.1:$PORT" >"$LOG_DIR/server.log" 2>&1 &
 SERVER_PID=$!
-PIDS+=("$SERVER_PID")
+started "$SERVER_PID"
 
 ready=0
 for _ in $(seq 1 120); do
