@@ -321,3 +321,26 @@ def test_source_may_be_a_path(incident, tmp_path: Path):
     path = tmp_path / "claims.csv"
     path.write_bytes(csv_bytes([row()]))
     assert claims_import_csv(incident=incident, source=path, notify=False).imported == 1
+
+
+def test_statistics_are_refreshed_as_the_import_grows_the_tables(incident, settings, monkeypatch):
+    from django.db import connection
+
+    settings.REDRESS = {**settings.REDRESS, "IMPORT_CHUNK_ROWS": 3}
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 3)
+    analysed = []
+    real_execute = connection.cursor().__class__.execute
+
+    def spy(self, sql, params=None):
+        if str(sql).startswith("ANALYZE"):
+            analysed.append(sql)
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(connection.cursor().__class__, "execute", spy)
+    result = run(csv_bytes([row(external_id=f"S{i}", phone=f"010-6000-{i:04d}") for i in range(12)]), incident)
+    assert result.imported == 12
+    # Before the 2nd chunk (3 rows written, statistics say 0) and the 3rd (6 rows: doubled); 12 comes too late.
+    assert len(analysed) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass")
+        assert cursor.fetchone()[0] >= 3
