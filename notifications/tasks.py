@@ -25,11 +25,11 @@ def notification_sweep_task() -> dict[str, int]:
 
 @shared_task(ignore_result=True)
 def campaign_plan_task(campaign_id: int) -> int:
-    """Split a started campaign into chunk tasks (bulk queue)."""
+    """Count a started campaign's audience and start its chain of chunks (bulk queue)."""
     return services.campaign_plan(campaign_id=campaign_id)
 
 
 @shared_task(ignore_result=True)
-def campaign_send_chunk_task(campaign_id: int, first_id: int, last_id: int) -> int:
-    """Write one chunk of a campaign's outbox rows and queue their delivery (bulk queue)."""
-    return services.campaign_send_chunk(campaign_id=campaign_id, first_id=first_id, last_id=last_id)
+def campaign_send_chunk_task(campaign_id: int, after_id: int) -> int:
+    """Write one chunk of a campaign's outbox rows, queue their delivery and the next chunk (bulk queue)."""
+    return services.campaign_send_chunk(campaign_id=campaign_id, after_id=after_id)

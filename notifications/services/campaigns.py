@@ -1,5 +1,5 @@
-"""Bulk announcements: a campaign fans out in chunks of claim ids, each chunk one bulk insert of outbox rows
-followed by batched deliveries on the `bulk` queue, so 100,000 messages never hold one long transaction or
+"""Bulk announcements: a campaign fans out in a chain of chunks of claim ids, each chunk one bulk insert of outbox
+rows followed by batched deliveries on the `bulk` queue, so 100,000 messages never hold one long transaction or
 delay a claimant's receipt on the `notifications` queue."""
 
 from typing import Any
@@ -83,32 +83,33 @@ def campaign_start(*, campaign: Campaign, actor: Any) -> Campaign:
 
 
 def campaign_plan(*, campaign_id: int) -> int:
-    """Split the audience into chunks of consecutive claim ids and queue one task per chunk. Returns chunks."""
+    """Count the audience and start the chain of chunks. Returns the number of recipients."""
+    from notifications.tasks import campaign_send_chunk_task
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.status != Campaign.Status.STARTED:
+        return 0
+    recipients = campaign_audience(campaign=campaign).count()
+    Campaign.objects.filter(pk=campaign_id).update(recipient_count=recipients, updated_at=timezone.now())
+    campaign_send_chunk_task.delay(campaign_id=campaign_id, after_id=0)
+    return recipients
+
+
+def campaign_send_chunk(*, campaign_id: int, after_id: int) -> int:
+    """Write the outbox rows for the next CAMPAIGN_CHUNK audience claims after `after_id`, then queue the chunk
+    after that. Each chunk's deliveries are queued before the next chunk, so sending starts with the first chunk
+    and the queue never holds the whole campaign. Safe to repeat (ON CONFLICT DO NOTHING)."""
     from notifications.tasks import campaign_send_chunk_task
 
     campaign = Campaign.objects.get(pk=campaign_id)
     if campaign.status != Campaign.Status.STARTED:
         return 0
     size = conf("CAMPAIGN_CHUNK")
-    ids = list(campaign_audience(campaign=campaign).order_by("id").values_list("id", flat=True))
-    chunks = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
-    Campaign.objects.filter(pk=campaign_id).update(recipient_count=len(ids), updated_at=timezone.now())
-    for first_id, last_id in chunks:
-        campaign_send_chunk_task.delay(campaign_id=campaign_id, first_id=first_id, last_id=last_id)
-    return len(chunks)
-
-
-def campaign_send_chunk(*, campaign_id: int, first_id: int, last_id: int) -> int:
-    """Write the outbox rows for the audience claims with ids in [first_id, last_id]. Safe to repeat."""
-    campaign = Campaign.objects.get(pk=campaign_id)
-    if campaign.status != Campaign.Status.STARTED:
+    audience = campaign_audience(campaign=campaign)
+    ids = list(audience.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)[:size])
+    if not ids:
         return 0
-    claims = (
-        campaign_audience(campaign=campaign)
-        .filter(id__gte=first_id, id__lte=last_id)
-        .select_related("claimant", "service")
-        .order_by("id")
-    )
+    claims = audience.filter(id__gt=after_id, id__lte=ids[-1]).select_related("claimant", "service").order_by("id")
     status_url = f"{settings.REDRESS['PUBLIC_BASE_URL']}/claims/status/"
     items = [
         NotifyItem(
@@ -125,7 +126,10 @@ def campaign_send_chunk(*, campaign_id: int, first_id: int, last_id: int) -> int
         )
         for claim in claims
     ]
-    return notify_many(event=campaign.event, items=items, campaign=campaign)
+    queued = notify_many(event=campaign.event, items=items, campaign=campaign)  # deliveries queued on its commit
+    if len(ids) == size:
+        campaign_send_chunk_task.delay(campaign_id=campaign_id, after_id=ids[-1])
+    return queued
 
 
 @transaction.atomic

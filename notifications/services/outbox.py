@@ -18,7 +18,7 @@ from notifications.channels import Attachment
 from notifications.conf import conf
 from notifications.events import EventSpec, event_get
 from notifications.models import FALLBACK_ORDER, Campaign, Channel, Notification, NotificationTemplate
-from notifications.rendering import context_dump, render
+from notifications.rendering import context_dump, render_many
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +111,9 @@ def notification_render(
         return
     language = notification.language
     try:
-        notification.subject = render(template.email_subject, context, language=language)[:200]
         source = {"email": template.email_body, "alimtalk": template.alimtalk_body, "sms": template.sms_body}
-        notification.body = render(source[notification.channel], context, language=language)
+        subject, body = render_many([template.email_subject, source[notification.channel]], context, language=language)
+        notification.subject, notification.body = subject[:200], body
     except Exception as exc:  # templates are checked at save; this guards data the check could not foresee
         logger.exception("notification template %s/%s failed to render", template.event, language)
         notification.status = Notification.Status.FAILED
