@@ -76,7 +76,7 @@ def claim_status(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("claims.view_claimevidence", raise_exception=True)
-def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponse | FileResponse:
     """Evidence is only ever served as an attachment, to staff allowed to see it."""
     evidence = ClaimEvidence.objects.select_related("claim").filter(pk=evidence_id).first()
     if evidence is None or not evidence.file:

@@ -21,7 +21,7 @@ def access_record(
     request: HttpRequest | None = None,
     actor: Any = None,
     action: str,
-    claimant_ids: Iterable[int],
+    claimant_ids: Iterable[int | None],
     reason: str = "",
     query: str = "",
 ) -> PersonalDataAccess | None:

@@ -53,7 +53,7 @@ class ClaimViewSet(
             return [ScopedRateThrottle()]
         return []
 
-    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
         if page:
             searched = bool(self.request.query_params.get("q"))
