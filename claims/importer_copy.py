@@ -34,7 +34,8 @@ class _Table:
         # Callable defaults (dict, uuid4...) are evaluated per row, like Model() would.
         self.per_row = [f for f in self.others if f.has_default() and callable(f.default)]
         self.constant = [f for f in self.others if f not in self.per_row]
-        names = [fields[name].column for name in explicit] + [f.column for f in self.constant + self.per_row]
+        names = [fields[name].column or name for name in explicit]
+        names += [f.column or f.attname for f in self.constant + self.per_row]
         quoted = ", ".join(connection.ops.quote_name(name) for name in names)
         self.table = model._meta.db_table
         self.sequence = ""
@@ -87,8 +88,8 @@ def copy_chunk(*, rows: "list[_Row]", incident: Incident) -> None:
         with cursor.copy(claimants.copy_sql) as copy:
             for row, person_id in zip(rows, person_ids, strict=True):
                 c = row.claimant
-                values = (person_id, now, now, c["kind"], c["name"], c["email"], c["phone"], c["business_no"])
-                copy.write_row(values + constant + (claimants.row_defaults() if per_row else ()))
+                person = (person_id, now, now, c["kind"], c["name"], c["email"], c["phone"], c["business_no"])
+                copy.write_row(person + constant + (claimants.row_defaults() if per_row else ()))
 
         constant = claims.defaults()
         per_row = bool(claims.per_row)
