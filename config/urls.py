@@ -9,6 +9,9 @@ admin.site.site_header = "Redress 피해지원 백오피스"
 admin.site.site_title = "Redress"
 admin.site.index_title = "업무"
 
+# API clients get JSON for URLs that match no route too (core/views.py).
+handler404 = "core.views.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:new", permanent=False)),
     # Before admin.site.urls, which would read "claims/stats/" as a model admin of the claims app.

@@ -267,7 +267,8 @@ class ClaimCaseworkActionsMixin:
         description="메모와 보낸 메시지 (병합된 건 포함)",
     )
     @extend_schema(methods=["POST"], request=ClaimNoteInputSerializer, responses={201: ClaimNoteSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # The answer is a plain list (a claim's notes are few): no pagination, and the schema says so.
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request: Request, reference: str | None = None) -> Response:
         claim = self.get_object()  # type: ignore[attr-defined]
         if request.method == "GET":
@@ -283,7 +284,7 @@ class ClaimCaseworkActionsMixin:
         return Response(ClaimNoteSerializer(note).data, status=201)
 
     @extend_schema(responses={200: ClaimHistorySerializer(many=True)}, description="처리 이력 (병합된 건 포함)")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, reference: str | None = None) -> Response:
         claim = self.get_object()  # type: ignore[attr-defined]
         rows = selectors.claim_history_list(claim=claim, user=request.user)

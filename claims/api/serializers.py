@@ -85,14 +85,18 @@ class ClaimantMaskedSerializer(serializers.ModelSerializer):
 class ClaimSerializer(serializers.ModelSerializer):
     incident = serializers.SlugRelatedField(slug_field="code", read_only=True)
     service = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    affiliate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Optional relations: allow_null so the schema says they may be null.
+    affiliate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     claimant = ClaimantMaskedSerializer(read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    team = serializers.StringRelatedField(read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    team = serializers.StringRelatedField(read_only=True, allow_null=True)
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     affiliate_outcome = serializers.SerializerMethodField()
     allowed_moves = serializers.SerializerMethodField()
+    # Declared so the schema says they may be blank (a read-only model choice field loses allow_blank).
+    subtype = serializers.ChoiceField(choices=Claim.Subtype.choices, allow_blank=True, read_only=True)
+    reject_reason_code = serializers.ChoiceField(choices=Claim.RejectReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Claim

@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "council.models.Meeting.State",
         "PayoutBatchChannelEnum": "payouts.models.PayoutBatch.Channel",
     },
+    # The error answers (400/403/404/409/429) come from one exception handler: core/openapi.py documents them.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.add_error_responses"],
 }
 
 # Celery. The embedded default is the filesystem transport: a separate worker process, no server.
