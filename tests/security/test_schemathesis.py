@@ -1,7 +1,7 @@
 """Schemathesis against the generated OpenAPI schema, as an anonymous caller, a support agent and a finance user.
 
-Schemathesis writes into the database it targets, so it gets its own: a PostgreSQL database cloned from the
-migrated test database (or migrated afresh when the clone is refused), seeded with the demo data, served by a
+Schemathesis writes into the database it targets, so it gets its own: a PostgreSQL database migrated afresh
+(not cloned from the test database, which transactional tests leave flushed), seeded with the demo data, served by a
 real gunicorn on a free port. Celery's broker is the in-memory transport there (nothing consumes the messages:
 the fuzz is about the HTTP side), the cache is a file cache of its own and the claim throttle is lifted so that
 the fuzzer reaches the code behind it.
@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "schemathesis"
@@ -74,17 +74,10 @@ def _url(name: str) -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
-def _create_database(name: str, template: str) -> bool:
-    """Clone the migrated test database; False when PostgreSQL refuses (someone is connected to it)."""
-    connections.close_all()
+def _create_database(name: str) -> None:
     with _admin_conn() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        try:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            return True
-        except psycopg.Error:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _drop_database(name: str) -> None:
@@ -107,11 +100,10 @@ def fuzz_server(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory) 
         "CLAIM_STATUS_RATE": "100000/hour",
         "DEBUG": "",
     }
-    cloned = _create_database(name, connection.settings_dict["NAME"])
+    _create_database(name)
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 900}
-    if not cloned:
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], **run)  # type: ignore[call-overload]
-        assert migrate.returncode == 0, migrate.stderr[-3000:]
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], **run)  # type: ignore[call-overload]
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
     seeded = subprocess.run([sys.executable, "manage.py", "shell", "-c", SEED], **run)  # type: ignore[call-overload]
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     seed = json.loads(next(line for line in seeded.stdout.splitlines() if line.startswith("FUZZ-SEED "))[10:])

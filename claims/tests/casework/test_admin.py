@@ -29,11 +29,17 @@ def change_url(claim):
 
 
 def work(client, claim, **fields):
+    # Post what the browser posts: every inline's management form as the page rendered it.
+    page = client.get(change_url(claim))
+    management = {
+        f"{inline.formset.prefix}-{name}": value
+        for inline in page.context["inline_admin_formsets"]
+        for name, value in inline.formset.management_form.initial.items()
+    }
     data = {
         "subtype": claim.subtype,
         "assigned_to": claim.assigned_to_id or "",
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
+        **management,
         **fields,
     }
     return client.post(change_url(claim), data, follow=True)
