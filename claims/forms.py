@@ -27,6 +27,18 @@ class ClaimForm(forms.Form):
     phone = forms.CharField(label="휴대전화 번호", max_length=20, help_text="예: 010-1234-5678")
     email = forms.EmailField(label="이메일", required=False)
     business_no = forms.CharField(label="사업자등록번호", max_length=20, required=False, help_text="소상공인·기업만")
+    preferred_channel = forms.ChoiceField(
+        label="안내를 받을 방법",
+        choices=Claimant.Channel.choices,
+        initial=Claimant.Channel.ALIMTALK,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="보내지 못하면 알림톡 → 문자 → 이메일 순으로 다른 방법을 씁니다. 이메일은 주소를 적은 경우만",
+    )
+    opted_out_optional = forms.BooleanField(
+        label="선택 알림(진행 소식·공지)을 받지 않겠습니다. 결정·지급·자료 요청 등 필수 안내는 계속 보냅니다",
+        required=False,
+    )
     service = forms.ModelChoiceField(label="피해를 입은 서비스", queryset=Service.objects.none(), to_field_name="code")
     paid = forms.TypedChoiceField(
         label="유료로 이용하셨나요?", choices=[("0", "아니요 (무료)"), ("1", "예 (유료)")], coerce=lambda v: v == "1"

@@ -76,6 +76,31 @@ def claimant_clean(*, kind: Any, name: Any, email: Any, phone: Any, business_no:
     return out
 
 
+_PREFERRED_CHANNELS = frozenset(Claimant.Channel.values)
+
+
+def contact_preferences_clean(*, preferred_channel: Any, opted_out_optional: Any, email: Any) -> dict[str, Any]:
+    """The channel the claimant wants messages on (알림톡 by default) and their opt-out of optional messages.
+
+    Email is refused without an address: delivery would fall back to another channel on every message."""
+    errors: dict[str, list[str]] = {}
+    channel = preferred_channel.strip() if isinstance(preferred_channel, str) else preferred_channel
+    if channel in (None, ""):
+        channel = Claimant.Channel.ALIMTALK
+    if not isinstance(channel, str) or channel not in _PREFERRED_CHANNELS:
+        errors["preferred_channel"] = [f"알림 채널은 {', '.join(Claimant.Channel.values)} 중 하나여야 합니다."]
+    elif channel == Claimant.Channel.EMAIL and not (email.strip() if isinstance(email, str) else ""):
+        errors["preferred_channel"] = ["이메일로 알림을 받으려면 이메일 주소를 입력해 주세요."]
+    opted_out = False
+    try:
+        opted_out = parse_bool(opted_out_optional) if opted_out_optional not in (None, "") else False
+    except ValidationError as exc:
+        errors["opted_out_optional"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return {"preferred_channel": channel, "opted_out_optional": opted_out}
+
+
 def claim_text_clean(*, description: Any, claimed_amount: Any) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     description = description if isinstance(description, str) else ""

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.casework.assignment import claim_route_on_intake
-from claims.intake import claim_text_clean, claimant_clean
+from claims.intake import claim_text_clean, claimant_clean, contact_preferences_clean
 from claims.models import Claim, Claimant, ClaimEvidence, Incident, InformationRequest, Service
 from claims.triage import triage
 from core.validators import reject_rrn_in_upload
@@ -102,9 +102,13 @@ def claim_submit(
     received_at: datetime | None = None,
     submission_id: str | None = None,
     evidence: Iterable[UploadedFile] = (),
+    preferred_channel: str | None = None,
+    opted_out_optional: bool = False,
 ) -> tuple[Claim, bool]:
     """File one claim: clean, triage, flag a probable duplicate, store, and tell the claimant.
 
+    `preferred_channel` (알림톡 when not given) and `opted_out_optional` are stored on the claimant; errors
+    about them are keyed `claimant.<field>` like the other claimant fields.
     Returns (claim, created). A repeated `submission_id` returns the first claim and created=False.
     """
     if submission_id:
@@ -119,10 +123,20 @@ def claim_submit(
         errors["service"] = ["이 장애의 서비스가 아닙니다."]
     if not incident.is_open:
         errors["incident"] = ["접수가 마감된 장애입니다."]
-    cleaned_claimant: dict[str, str] = {}
+    cleaned_claimant: dict[str, Any] = {}
     cleaned_text: dict[str, Any] = {}
     try:
         cleaned_claimant = claimant_clean(**claimant)
+    except ValidationError as exc:
+        errors.update({f"claimant.{field}": messages for field, messages in exc.message_dict.items()})
+    try:
+        cleaned_claimant.update(
+            contact_preferences_clean(
+                preferred_channel=preferred_channel,
+                opted_out_optional=opted_out_optional,
+                email=cleaned_claimant.get("email", claimant.get("email") or ""),
+            )
+        )
     except ValidationError as exc:
         errors.update({f"claimant.{field}": messages for field, messages in exc.message_dict.items()})
     try:

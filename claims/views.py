@@ -43,6 +43,8 @@ def claim_new(request: HttpRequest) -> HttpResponse:
                 consent_privacy=data["consent_privacy"],
                 consent_share_contact=data["consent_share_contact"],
                 evidence=data["evidence"],
+                preferred_channel=data["preferred_channel"],
+                opted_out_optional=data["opted_out_optional"],
             )
         except ValidationError as exc:
             _add_service_errors(form, exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})

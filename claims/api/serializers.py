@@ -26,6 +26,15 @@ class ClaimantInputSerializer(StrictFieldsMixin, serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=20)
     business_no = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    preferred_channel = serializers.ChoiceField(
+        choices=Claimant.Channel.choices,
+        required=False,
+        default=Claimant.Channel.ALIMTALK,
+        help_text="안내 채널 (보내지 못하면 알림톡 → 문자 → 이메일 순으로 대체). email은 이메일 주소가 있을 때만",
+    )
+    opted_out_optional = serializers.BooleanField(
+        required=False, default=False, help_text="선택 알림 수신 거부 (필수 안내는 계속 발송)"
+    )
 
 
 class ClaimSubmitSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -89,10 +89,15 @@ class ClaimViewSet(
         service = selectors.service_get(incident=incident, code=data["service"])
         if service is None:
             raise ValidationError({"service": ["이 장애에 없는 서비스 코드입니다."]})
+        claimant = dict(data["claimant"])
+        preferred_channel = claimant.pop("preferred_channel")
+        opted_out_optional = claimant.pop("opted_out_optional")
         claim, created = services.claim_submit(
             incident=incident,
             service=service,
-            claimant=data["claimant"],
+            claimant=claimant,
+            preferred_channel=preferred_channel,
+            opted_out_optional=opted_out_optional,
             paid=data["paid"],
             claimed_amount=data.get("claimed_amount"),
             description=data.get("description", ""),

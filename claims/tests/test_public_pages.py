@@ -130,3 +130,32 @@ def test_evidence_holding_a_resident_registration_number_is_refused(incident, se
     clean = SimpleUploadedFile("sales.pdf", _pdf_with("Sales 2022-10-15: 420,000 KRW"), content_type="application/pdf")
     assert Client().post("/claims/new/", {**form_data(), "evidence": clean}).status_code == 302
     assert ClaimEvidence.objects.get().content_type == "application/pdf"
+
+
+def test_form_offers_channels_with_alimtalk_checked_and_the_opt_out(incident):
+    page = Client().get("/claims/new/").content.decode()
+    assert 'name="preferred_channel" value="alimtalk"' in page
+    assert 'value="sms"' in page and 'value="email"' in page
+    checked = page.split('value="alimtalk"')[1].split(">")[0]
+    assert "checked" in checked
+    assert 'name="opted_out_optional"' in page
+
+
+def test_form_stores_channel_and_opt_out(incident):
+    response = Client().post("/claims/new/", form_data(preferred_channel="email", opted_out_optional="on"))
+    assert response.status_code == 302
+    claimant = Claim.objects.get().claimant
+    assert (claimant.preferred_channel, claimant.opted_out_optional) == ("email", True)
+
+
+def test_form_without_channel_defaults_to_alimtalk(incident):
+    Client().post("/claims/new/", form_data())
+    claimant = Claim.objects.get().claimant
+    assert (claimant.preferred_channel, claimant.opted_out_optional) == ("alimtalk", False)
+
+
+def test_form_email_channel_needs_an_address(incident):
+    response = Client().post("/claims/new/", form_data(preferred_channel="email", email=""))
+    assert response.status_code == 200
+    assert response.context["form"].errors["preferred_channel"] == ["이메일로 알림을 받으려면 이메일 주소를 입력해 주세요."]
+    assert not Claim.objects.exists()

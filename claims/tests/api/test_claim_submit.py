@@ -85,3 +85,45 @@ def test_rrn_in_description_is_refused(api_client, incident):
     response = api_client.post(URL, payload(description="제 주민번호는 900101-1234567 입니다"), format="json")
     assert response.status_code == 400
     assert "description" in response.json()
+
+
+def test_preferred_channel_defaults_to_alimtalk_with_optional_messages_on(api_client, incident):
+    body = api_client.post(URL, payload(), format="json").json()
+    claimant = Claim.objects.get(reference=body["reference"]).claimant
+    assert claimant.preferred_channel == "alimtalk"
+    assert claimant.opted_out_optional is False
+
+
+def test_claimant_chooses_channel_and_opts_out(api_client, incident):
+    claimant = {**payload()["claimant"], "preferred_channel": "sms", "opted_out_optional": True}
+    response = api_client.post(URL, payload(claimant=claimant), format="json")
+    assert response.status_code == 201, response.json()
+    stored = Claim.objects.get(reference=response.json()["reference"]).claimant
+    assert (stored.preferred_channel, stored.opted_out_optional) == ("sms", True)
+
+
+def test_email_channel_with_an_address_is_accepted(api_client, incident):
+    claimant = {**payload()["claimant"], "preferred_channel": "email"}
+    response = api_client.post(URL, payload(claimant=claimant), format="json")
+    assert response.status_code == 201, response.json()
+    assert Claim.objects.get().claimant.preferred_channel == "email"
+
+
+@pytest.mark.parametrize("email", [None, ""])
+def test_email_channel_without_an_address_is_a_field_error(api_client, incident, email):
+    claimant = {"kind": "individual", "name": "김민수", "phone": "010-1234-5678", "preferred_channel": "email"}
+    if email is not None:
+        claimant["email"] = email
+    response = api_client.post(URL, payload(claimant=claimant), format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["claimant"]) == {"preferred_channel"}, body
+    assert "이메일 주소" in body["claimant"]["preferred_channel"][0]
+    assert Claim.objects.count() == 0
+
+
+def test_unknown_channel_is_refused(api_client, incident):
+    claimant = {**payload()["claimant"], "preferred_channel": "fax"}
+    response = api_client.post(URL, payload(claimant=claimant), format="json")
+    assert response.status_code == 400
+    assert set(response.json()["claimant"]) == {"preferred_channel"}
