@@ -31,6 +31,11 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         "PAYOUTS_ACCOUNT_KEYS": Fernet.generate_key().decode(),
         "PAYOUTS_ACCOUNT_HMAC_KEY": "hmac-" + "9f3a" * 12,
         "REDRESS_VAR_DIR": "/tmp/redress-prod-check",
+        # Real provider adapters (named only: neither the settings nor `check` import them).
+        "NOTIFICATIONS_ALIMTALK_BACKEND": "provider_kakao.backends.AlimtalkBackend",
+        "NOTIFICATIONS_SMS_BACKEND": "provider_kakao.backends.SmsBackend",
+        "PAYOUTS_GATEWAY_BACKEND": "provider_bank.gateways.FirmBankingGateway",
+        "PAYOUTS_VOUCHER_BACKEND": "provider_bank.gateways.VoucherProvider",
     }
     for key, value in overrides.items():
         if value is None:
@@ -59,6 +64,13 @@ def test_check_deploy_would_fail_on_a_warning() -> None:
     assert "security.W004" in result.stderr + result.stdout
 
 
+def test_staging_with_sandbox_providers_passes_check_deploy() -> None:
+    """The documented staging switch: the Procfile's sandbox gateway and recorded messages, still a deploy check."""
+    env = production_env(**_SANDBOXES, REDRESS_ALLOW_SANDBOX_PROVIDERS="1")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 REFUSALS: list[tuple[dict[str, str | None], str]] = [
     ({"DEBUG": "1"}, "DEBUG must be off"),
     ({"DEBUG": "true"}, "DEBUG must be off"),
@@ -72,6 +84,33 @@ REFUSALS: list[tuple[dict[str, str | None], str]] = [
     ({"DATABASE_URL": None}, "PostgreSQL"),
     ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL"),
     ({"CACHE_URL": None}, "CACHE_URL"),
+    # Unset provider settings fall back to the sandboxes.
+    ({"NOTIFICATIONS_ALIMTALK_BACKEND": None}, "NOTIFICATIONS_ALIMTALK_BACKEND"),
+    ({"NOTIFICATIONS_SMS_BACKEND": None}, "NOTIFICATIONS_SMS_BACKEND"),
+    ({"PAYOUTS_GATEWAY_BACKEND": None}, "PAYOUTS_GATEWAY_BACKEND"),
+    ({"PAYOUTS_VOUCHER_BACKEND": None}, "PAYOUTS_VOUCHER_BACKEND"),
+    ({"PAYOUTS_GATEWAY_BACKEND": "payouts.gateways.sandbox.SandboxGateway"}, "REDRESS_ALLOW_SANDBOX_PROVIDERS=1"),
+    (
+        {"NOTIFICATIONS_SMS_BACKEND": None, "REDRESS_ALLOW_SANDBOX_PROVIDERS": "0"},
+        "NOTIFICATIONS_SMS_BACKEND",
+    ),
+    # Email alone spares the 알림톡/SMS adapters, never the payment gateway.
+    ({"NOTIFICATIONS_CHANNELS": "email", "PAYOUTS_GATEWAY_BACKEND": None}, "PAYOUTS_GATEWAY_BACKEND"),
+]
+
+# Every provider setting unset: the sandbox defaults.
+_SANDBOXES: dict[str, str | None] = {
+    "NOTIFICATIONS_ALIMTALK_BACKEND": None,
+    "NOTIFICATIONS_SMS_BACKEND": None,
+    "PAYOUTS_GATEWAY_BACKEND": None,
+    "PAYOUTS_VOUCHER_BACKEND": None,
+}
+# Environments production must accept.
+ACCEPTED: list[dict[str, str | None]] = [
+    # Staging runs the Procfile's sandbox gateway and records messages on purpose.
+    {**_SANDBOXES, "REDRESS_ALLOW_SANDBOX_PROVIDERS": "1"},
+    # A deployment that sends email only never calls the 알림톡/SMS sandboxes.
+    {"NOTIFICATIONS_ALIMTALK_BACKEND": None, "NOTIFICATIONS_SMS_BACKEND": None, "NOTIFICATIONS_CHANNELS": "email"},
 ]
 
 # Imports the production settings module afresh under each environment, in one interpreter (a process per case
@@ -101,7 +140,7 @@ print(json.dumps(results))
 
 
 def test_production_refuses_to_start_with_unsafe_settings() -> None:
-    cases = [{}, *(overrides for overrides, _ in REFUSALS)]
+    cases = [{}, *ACCEPTED, *(overrides for overrides, _ in REFUSALS)]
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_EACH, json.dumps(cases)],
         cwd=ROOT,
@@ -113,7 +152,10 @@ def test_production_refuses_to_start_with_unsafe_settings() -> None:
     assert result.returncode == 0, result.stderr
     outcomes = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcomes[0] is None, f"the safe environment was refused: {outcomes[0]}"
-    for (overrides, message), outcome in zip(REFUSALS, outcomes[1:], strict=True):
+    accepted, refused = outcomes[1 : 1 + len(ACCEPTED)], outcomes[1 + len(ACCEPTED) :]
+    for overrides, outcome in zip(ACCEPTED, accepted, strict=True):
+        assert outcome is None, f"production refused {overrides}: {outcome}"
+    for (overrides, message), outcome in zip(REFUSALS, refused, strict=True):
         assert outcome is not None, f"production started with {overrides}"
         assert outcome.startswith("ImproperlyConfigured") and message in outcome, (overrides, outcome)
 
