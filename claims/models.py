@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import BaseModel
+from core.validators import reject_rrn_in_model
 
 
 class Incident(BaseModel):
@@ -470,6 +471,8 @@ class CannedResponse(BaseModel):
 
         from django.core.exceptions import ValidationError
 
+        # Supervisors edit templates directly in the admin; the text goes to every claimant it answers.
+        reject_rrn_in_model(self, "title", "body")
         try:
             names = {field for _, field, _, _ in Formatter().parse(self.body or "") if field is not None}
         except ValueError as exc:

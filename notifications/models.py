@@ -235,6 +235,8 @@ class Notification(BaseModel):
     next_attempt_at = models.DateTimeField("다음 시도", null=True, blank=True)
     sent_at = models.DateTimeField("발송 시각", null=True, blank=True)
     provider_message_id = models.CharField("제공자 메시지 ID", max_length=200, blank=True)
+    # Bumped by an admin's resend: part of the idempotency key, so the provider takes the resend as a new message.
+    resends = models.PositiveSmallIntegerField("재발송 횟수", default=0)
 
     class Meta:
         verbose_name = "알림"
@@ -324,6 +326,8 @@ class SandboxMessage(models.Model):
     body = models.TextField("내용")
     provider_message_id = models.CharField("메시지 ID", max_length=64, unique=True)
     notification_id = models.BigIntegerField("알림 ID", null=True, db_index=True)
+    # The sender's idempotency key: the provider accepts a key once and answers a repeat with the first message id.
+    idempotency_key = models.CharField("멱등 키", max_length=80, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = "샌드박스 발송 기록"

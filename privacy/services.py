@@ -24,10 +24,12 @@ def access_record(
     claimant_ids: Iterable[int | None],
     reason: str = "",
     query: str = "",
+    without_claimants: bool = False,
 ) -> PersonalDataAccess | None:
-    """Write who saw which claimants' personal data. No claimants, no record."""
+    """Write who saw which claimants' personal data. No claimants, no record, unless `without_claimants`: a file
+    about people who never became claimants (an import's rejected rows) is recorded by its path and reason."""
     ids = sorted({int(pk) for pk in claimant_ids if pk is not None})
-    if not ids:
+    if not ids and not without_claimants:
         return None
     actor = actor if actor is not None else getattr(request, "user", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):

@@ -55,7 +55,11 @@ class SmtpEmailBackend(ChannelBackend):
         return email
 
     def send(self, message: OutgoingMessage) -> str:
-        message_id = make_msgid(domain="redress.local")
+        message_id = (
+            f"<{message.idempotency_key}@redress.local>"
+            if message.idempotency_key
+            else make_msgid(domain="redress.local")
+        )
         email = self._build(message, message_id)
         # A kept connection may have been closed by the server since the last message: one fresh retry.
         for attempt in (1, 2):

@@ -6,6 +6,7 @@ Tests tell them to fail through the cache (shared with worker processes):
 import uuid
 
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 
 from notifications.channels.base import ChannelBackend, OutgoingMessage, PermanentFailure, TemporaryFailure
 
@@ -35,22 +36,32 @@ class _SandboxBackend(ChannelBackend):
     def _record(self, message: OutgoingMessage, kind: str) -> str:
         from notifications.models import SandboxMessage
 
+        key = message.idempotency_key or None
+        if key is not None:
+            accepted = SandboxMessage.objects.filter(idempotency_key=key).values_list("provider_message_id", flat=True)
+            if first := accepted.first():
+                return first
         mode = _take_failure(self.channel, message.address)
         if mode == "temporary":
             raise TemporaryFailure(f"sandbox {self.channel}: provider busy (simulated)")
         if mode == "permanent":
             raise PermanentFailure(f"sandbox {self.channel}: recipient cannot receive (simulated)")
         provider_id = f"sbx-{uuid.uuid4().hex}"
-        SandboxMessage.objects.create(
-            channel=self.channel,
-            kind=kind,
-            recipient=message.address,
-            template_code=message.template_code,
-            subject=message.subject,
-            body=message.body,
-            provider_message_id=provider_id,
-            notification_id=message.notification_id,
-        )
+        try:
+            with transaction.atomic():
+                SandboxMessage.objects.create(
+                    channel=self.channel,
+                    kind=kind,
+                    recipient=message.address,
+                    template_code=message.template_code,
+                    subject=message.subject,
+                    body=message.body,
+                    provider_message_id=provider_id,
+                    notification_id=message.notification_id,
+                    idempotency_key=key,
+                )
+        except IntegrityError:  # the same key sent at the same moment by another worker: that one went out
+            return SandboxMessage.objects.get(idempotency_key=key).provider_message_id
         return provider_id
 
 

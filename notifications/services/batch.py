@@ -3,10 +3,11 @@ write per few messages.
 
 The single-message path (delivery.py) writes `sent` after every message. Here the rows of a batch are claimed
 with one locked SELECT and one UPDATE, up to SEND_THREADS messages are handed to the channel at once (a send is
-mostly waiting for the server's replies), and successes are written every FLUSH_EVERY messages: that is what lets
-two workers send 100,000 messages in minutes. The price is a wider crash window: a worker killed mid-batch leaves
-up to FLUSH_EVERY + SEND_THREADS sent rows marked `sending`, which the sweeper sends again when their lease
-expires."""
+mostly waiting for the server's replies), and 알림톡/SMS successes are written every FLUSH_EVERY messages: that is
+what lets two workers send 100,000 messages in minutes. A worker killed mid-batch leaves up to FLUSH_EVERY +
+SEND_THREADS sent rows marked `sending`; the sweeper sends them again when their lease expires, with the same
+idempotency key, and the provider does not deliver a key twice. SMTP has no such key, so email successes are
+written one by one: there a kill can repeat at most the SEND_THREADS messages in flight."""
 
 import threading
 import time
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from notifications.channels import DeliveryError, TemporaryFailure, backend_for
 from notifications.conf import conf
-from notifications.models import DeliveryAttempt, Notification
+from notifications.models import Channel, DeliveryAttempt, Notification
 from notifications.ratelimit import rate_limit_acquire
 from notifications.services.delivery import _DUE_TOLERANCE, _outgoing, _record_failure, logger
 
@@ -140,7 +141,7 @@ def notification_deliver_batch(*, notification_ids: list[int]) -> dict[str, int]
             return
         sent.append((row, provider_message_id or "", duration_ms))
         outcomes["sent"] += 1
-        if len(sent) >= FLUSH_EVERY:
+        if len(sent) >= FLUSH_EVERY or row.channel == Channel.EMAIL:
             _flush(sent)
 
     try:

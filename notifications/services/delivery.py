@@ -2,7 +2,8 @@
 
 A row moves pending → sending only through one conditional UPDATE, so two tasks for the same row (a redelivered
 message, a second sweep) cannot both send it. A worker that dies while holding a row leaves it `sending` with an
-expired lease; the sweeper gives it back. Only that crash window can send a message twice."""
+expired lease; the sweeper gives it back and the message is sent again with the same idempotency key, which the
+알림톡/SMS provider refuses to deliver twice. Email (SMTP has no such key) can go twice in that window only."""
 
 import base64
 import logging
@@ -49,6 +50,10 @@ def retry_delay(attempts: int) -> float:
     return min(base, conf("RETRY_MAX_SECONDS")) * random.uniform(1.0, 1.1)
 
 
+def notification_idempotency_key(row: Notification) -> str:
+    return f"redress-n{row.pk}-r{row.resends}"
+
+
 def _outgoing(row: Notification) -> OutgoingMessage:
     return OutgoingMessage(
         notification_id=row.pk,
@@ -57,6 +62,7 @@ def _outgoing(row: Notification) -> OutgoingMessage:
         subject=row.subject,
         body=row.body,
         template_code=row.template_code,
+        idempotency_key=notification_idempotency_key(row),
         attachments=tuple(
             Attachment(a["filename"], a["mimetype"], base64.b64decode(a["content_b64"])) for a in row.attachments
         ),
@@ -297,8 +303,10 @@ def notification_resend(*, notification: Notification, actor: Any) -> Notificati
         row.next_attempt_at = timezone.now()
         row.sent_at = None
         row.provider_message_id = ""
+        row.resends += 1
         row.save(
             update_fields=[
+                "resends",
                 "status",
                 "reason",
                 "attempts",

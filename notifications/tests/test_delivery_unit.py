@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.celery import app
 from core.exceptions import ApplicationError
 from notifications import services
+from notifications.channels import backend_for
 from notifications.events import EVENTS
 from notifications.models import DeliveryAttempt, Notification, SandboxMessage
 from notifications.ratelimit import rate_limit_acquire
@@ -76,6 +77,38 @@ def test_sweeper_fails_a_dead_row_out_of_attempts_and_falls_back(enqueued, setti
     row.refresh_from_db()
     assert row.status == "failed" and "임대" in row.reason
     assert Notification.objects.get(fallback_of=row).channel == "sms"
+
+
+def test_a_message_accepted_just_before_its_worker_died_is_not_delivered_again(enqueued, settings):
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "LEASE_SECONDS": 0}
+    row = _row(preferred_channel="sms")
+    # The worker took the row and the provider accepted the message; the worker died before writing `sent`.
+    assert delivery._claim(row.pk, timezone.now())
+    row.refresh_from_db()
+    first_id = backend_for("sms").send(delivery._outgoing(row))
+    assert services.notification_sweep(grace_seconds=300)["reclaimed"] == 1
+
+    assert services.notification_deliver(notification_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert row.status == "sent" and row.provider_message_id == first_id
+    assert SandboxMessage.objects.filter(notification_id=row.pk).count() == 1
+
+
+def test_an_admins_resend_goes_out_as_a_new_message(agent):
+    row = _row(preferred_channel="sms")
+    assert services.notification_deliver(notification_id=row.pk) == "sent"
+    services.notification_resend(notification=row, actor=agent)
+    assert services.notification_deliver(notification_id=row.pk) == "sent"
+    keys = SandboxMessage.objects.filter(notification_id=row.pk).values_list("idempotency_key", flat=True)
+    assert sorted(keys) == [f"redress-n{row.pk}-r0", f"redress-n{row.pk}-r1"]
+
+
+def test_email_carries_its_idempotency_key_as_message_id(smtp_sink):
+    row = _row(preferred_channel="email", email="someone@example.com")
+    assert row.channel == "email"
+    assert services.notification_deliver(notification_id=row.pk) == "sent"
+    [mail] = smtp_sink.wait_for(1)
+    assert mail.message["Message-ID"] == f"<redress-n{row.pk}-r0@redress.local>"
 
 
 def test_resend_puts_a_failed_row_back_and_records_who(agent, auditor):
