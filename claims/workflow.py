@@ -13,6 +13,7 @@ from django.utils import timezone
 from claims import events
 from claims.models import Claim, InformationRequest
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from notifications.services import notify
 
 S = Claim.Status
@@ -90,6 +91,8 @@ def _refresh(target: Claim, source: Claim) -> None:
 def claim_transition(*, claim: Claim, to: str, actor: Any, reason: str = "", reason_code: str = "") -> Claim:
     """Move a claim to `to`. A repeat is a no-op; a move outside TRANSITIONS raises ApplicationError (409)
     carrying the allowed moves; an actor without the permission raises ApplicationError (403)."""
+    # The reason is kept in the history and often shown or sent to the claimant.
+    reject_rrn_in(field="reason", label="사유", value=reason)
     locked = claim_lock(claim_id=claim.pk)
     if locked.status != to:
         if to in NEEDS_SERVICE and to in TRANSITIONS.get(locked.status, ()):

@@ -24,6 +24,29 @@ def reject_rrn(value: str | None) -> None:
         )
 
 
+def rrn_message(label: str) -> str:
+    return f"{label}에 주민등록번호로 보이는 숫자가 있습니다. 주민등록번호는 수집하지 않으니 지워 주세요."
+
+
+def reject_rrn_in(*, field: str, label: str, value: str | None) -> None:
+    """Refuse free text holding a resident registration number, naming the field (key and Korean label).
+
+    Every service that takes free text (notes, messages, answers, minutes, comments, appeals) calls this."""
+    if contains_rrn(value):
+        raise ValidationError({field: [rrn_message(label)]}, code="rrn")
+
+
+def reject_rrn_in_model(instance: object, *names: str) -> None:
+    """The same check for Model.clean(): labels come from the fields' verbose names."""
+    errors = {
+        name: [rrn_message(str(instance._meta.get_field(name).verbose_name))]  # type: ignore[attr-defined]
+        for name in names
+        if contains_rrn(getattr(instance, name))
+    }
+    if errors:
+        raise ValidationError(errors, code="rrn")
+
+
 def normalize_phone(raw: str) -> str:
     """Return the phone number as digits only (e.g. `01012345678`), accepting +82 and dashes."""
     digits = _PHONE_DIGITS.sub("", raw or "")

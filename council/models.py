@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import BaseModel
+from core.validators import reject_rrn_in_model
 
 
 class Council(BaseModel):
@@ -206,6 +207,9 @@ class AgendaItem(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+    def clean(self) -> None:
+        reject_rrn_in_model(self, "title", "presenter", "description")
 
 
 class AgendaPaper(BaseModel):

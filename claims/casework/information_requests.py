@@ -13,6 +13,7 @@ from django.utils import timezone
 from claims.models import Claim, InformationRequest
 from claims.workflow import S, claim_lock, claim_move_locked, status_url
 from core.exceptions import ApplicationError
+from core.validators import contains_rrn, reject_rrn_in, rrn_message
 from notifications.services import notify
 
 QUESTION_MAX = 5000
@@ -45,6 +46,8 @@ def information_request_create(*, claim: Claim, question: str, due_date: date, a
         errors["question"] = ["요청할 내용을 적어 주세요."]
     elif len(question) > QUESTION_MAX:
         errors["question"] = [f"{QUESTION_MAX}자 이내로 적어 주세요."]
+    elif contains_rrn(question):
+        errors["question"] = [rrn_message("보완 요청 내용")]
     today = _today()
     if not isinstance(due_date, date) or due_date <= today:
         errors["due_date"] = ["제출 기한은 내일 이후여야 합니다."]
@@ -102,6 +105,7 @@ def information_request_answer(
         raise ValidationError({"answer_text": ["답변 내용을 적거나 파일을 올려 주세요."]})
     if len(answer_text) > ANSWER_MAX:
         raise ValidationError({"answer_text": [f"{ANSWER_MAX}자 이내로 적어 주세요."]})
+    reject_rrn_in(field="answer_text", label="보완 요청 답변", value=answer_text)
     locked = claim_lock(claim_id=claim.pk)
     request = (
         InformationRequest.objects.select_for_update()

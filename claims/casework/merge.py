@@ -10,6 +10,7 @@ from claims import events
 from claims.models import Claim
 from claims.workflow import S, claim_lock, claim_move_locked
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 
 
 @transaction.atomic
@@ -17,6 +18,7 @@ def claim_merge(*, duplicate: Claim, primary: Claim, actor: Any, reason: str = "
     """Merge `duplicate` into `primary`. Repeating the same merge is a no-op."""
     if duplicate.pk == primary.pk:
         raise ValidationError({"primary": ["같은 신고끼리는 병합할 수 없습니다."]})
+    reject_rrn_in(field="reason", label="병합 사유", value=reason)
     # Lock in id order so two merges of the same pair in opposite directions cannot deadlock.
     first, second = sorted([duplicate.pk, primary.pk])
     locked = {first: claim_lock(claim_id=first), second: claim_lock(claim_id=second)}

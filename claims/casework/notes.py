@@ -10,6 +10,7 @@ from claims.casework.assignment import claims_route_new
 from claims.models import CannedResponse, Claim, ClaimNote
 from claims.workflow import S, claim_lock, claim_move_locked
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from notifications.services import notify
 
 NOTE_MAX = 5000
@@ -20,12 +21,13 @@ def _check_staff(actor: Any, perm: str) -> None:
         raise ApplicationError("이 작업을 할 권한이 없습니다.", status_code=403)
 
 
-def _clean_body(body: str, field: str = "body") -> str:
+def _clean_body(body: str, field: str, label: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError({field: ["내용을 적어 주세요."]})
     if len(body) > NOTE_MAX:
         raise ValidationError({field: [f"{NOTE_MAX}자 이내로 적어 주세요."]})
+    reject_rrn_in(field=field, label=label, value=body)
     return body
 
 
@@ -33,7 +35,9 @@ def _clean_body(body: str, field: str = "body") -> str:
 def claim_note_add(*, claim: Claim, body: str, actor: Any) -> ClaimNote:
     """An internal note: staff only, never shown to the claimant."""
     _check_staff(actor, "claims.add_claimnote")
-    note = ClaimNote(claim=claim, kind=ClaimNote.Kind.INTERNAL, author=actor, body=_clean_body(body))
+    note = ClaimNote(
+        claim=claim, kind=ClaimNote.Kind.INTERNAL, author=actor, body=_clean_body(body, "body", "내부 메모")
+    )
     note.full_clean()
     note.save()
     return note
@@ -43,7 +47,12 @@ def claim_note_add(*, claim: Claim, body: str, actor: Any) -> ClaimNote:
 def claim_message_send(*, claim: Claim, message: str, actor: Any) -> ClaimNote:
     """A message to the claimant: recorded on the claim, delivered by the notifications outbox."""
     _check_staff(actor, "claims.change_claim")
-    note = ClaimNote(claim=claim, kind=ClaimNote.Kind.MESSAGE, author=actor, body=_clean_body(message, "message"))
+    note = ClaimNote(
+        claim=claim,
+        kind=ClaimNote.Kind.MESSAGE,
+        author=actor,
+        body=_clean_body(message, "message", "신고인에게 보내는 메시지"),
+    )
     note.full_clean()
     note.save()
     events.claim_message_sent_event(claim=claim, actor=actor, note=note)
@@ -80,7 +89,7 @@ def claim_answer(
         if not canned_response.is_active:
             raise ValidationError({"canned_response": ["사용하지 않는 답변 템플릿입니다."]})
         answer_text = canned_response_render(response=canned_response, claim=locked)
-    answer_text = _clean_body(answer_text, "answer_text")
+    answer_text = _clean_body(answer_text, "answer_text", "답변")
     data = {"canned_response": canned_response.code} if canned_response is not None else None
     claim_move_locked(claim=locked, to=S.ANSWERED, actor=actor, reason=answer_text, data=data)
     if close:

@@ -11,6 +11,7 @@ from compensation import events
 from compensation.models import Appeal, Assessment, Entitlement, RemedyType
 from compensation.services.policy import require_perm
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from notifications.services import notify
 
 S = Assessment.State
@@ -96,6 +97,7 @@ def assessment_adjust(*, assessment: Assessment, amount_won: int, reason: str, a
         errors["reason"] = ["조정 사유를 입력하세요."]
     if errors:
         raise ValidationError(errors)
+    reject_rrn_in(field="reason", label="조정 사유", value=reason)
     assessment.decision = Assessment.Decision.ADJUST
     assessment.decided_amount_won = int(amount_won)
     assessment.decision_reason = reason.strip()
@@ -146,6 +148,7 @@ def assessment_reject(*, assessment: Assessment, reason_code: str, actor: Any, r
         raise ValidationError({"reason_code": ["기각 사유 코드를 고르세요."]})
     if reason_code == Assessment.RejectReason.OTHER and not reason.strip():
         raise ValidationError({"reason": ["'기타' 기각에는 사유를 적어야 합니다."]})
+    reject_rrn_in(field="reason", label="기각 사유", value=reason)
     assessment.decision = Assessment.Decision.REJECT
     assessment.reject_reason = reason_code
     assessment.decision_reason = reason.strip()
@@ -282,6 +285,7 @@ def appeal_lodge(*, assessment: Assessment, reason: str, actor: Any, assigned_to
         raise ApplicationError("이의신청 기간이 지났습니다.")
     if not reason.strip():
         raise ValidationError({"reason": ["이의 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="이의 사유", value=reason)
     if assessment.decided_by_id is None:
         raise ApplicationError("심사자 없이 결정된 산정입니다. 담당자에게 문의하세요.")
     first = {pk for pk in (assessment.decided_by_id, assessment.confirmed_by_id) if pk}
@@ -334,6 +338,8 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reason: str, actor: Any, amou
         errors["outcome"] = ["결과를 고르세요."]
     if not reason.strip():
         errors["reason"] = ["결정 사유를 적어 주세요."]
+    else:
+        reject_rrn_in(field="reason", label="이의신청 결정 사유", value=reason)
     if outcome == Appeal.Outcome.AMENDED and (amount_won is None or int(amount_won) < 0):
         errors["amount_won"] = ["변경 금액을 입력하세요."]
     if errors:

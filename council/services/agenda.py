@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in_upload
 from council.models import AgendaItem, AgendaPaper, AgendaSnapshot, Meeting
 from council.services._common import require_perm
 
@@ -121,6 +122,8 @@ def agenda_paper_attach(*, item: AgendaItem, upload: UploadedFile, actor: Any) -
     if upload.size is not None and upload.size > PAPER_MAX_BYTES:
         raise ValidationError({"file": [f"{upload.name}: 파일은 30MB 이하여야 합니다."]})
     kind = paper_kind(upload)
+    # Papers go to members and may be published with the minutes: the PDF's or workbook's text is checked.
+    reject_rrn_in_upload(upload, field="file")
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

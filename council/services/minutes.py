@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from core.validators import contains_rrn
+from core.validators import contains_rrn, reject_rrn_in
 from council import selectors
 from council.models import (
     Attendance,
@@ -77,6 +77,7 @@ def minutes_start(*, meeting: Meeting, actor: Any, visibility: str = Minutes.Vis
 @transaction.atomic
 def minutes_version_update(*, version: MinutesVersion, actor: Any, summary: str) -> MinutesVersion:
     require_perm(actor, "council.change_minutesversion")
+    reject_rrn_in(field="summary", label="회의록 개요", value=summary)
     version = _draft_version(version.pk)
     version.summary = summary
     version.save(update_fields=["summary", "updated_at"])
@@ -88,6 +89,8 @@ def minutes_item_update(
     *, item: MinutesItem, actor: Any, discussion: str | None = None, decisions: str | None = None
 ) -> MinutesItem:
     require_perm(actor, "council.change_minutesitem")
+    reject_rrn_in(field="discussion", label="논의 요지", value=discussion)
+    reject_rrn_in(field="decisions", label="결정 사항", value=decisions)
     _draft_version(item.version_id)
     item = MinutesItem.objects.select_for_update().get(pk=item.pk)
     fields: list[str] = []
@@ -263,6 +266,7 @@ def minutes_comment_add(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["의견을 적어 주세요."]})
+    reject_rrn_in(field="body", label="위원 의견", value=body)
     comment = MinutesComment(version=version, member=member, item=item, body=body)
     comment.full_clean()
     comment.save()
@@ -353,6 +357,7 @@ def minutes_correct(*, minutes: Minutes, reason: str, actor: Any) -> MinutesVers
     minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
     if not (reason or "").strip():
         raise ValidationError({"reason": ["정정 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="정정 사유", value=reason)
     if minutes.versions.filter(state__in=MinutesVersion.OPEN_STATES).exists():
         raise ApplicationError("작성 중인 판이 있습니다. 그 판을 먼저 확정하세요.")
     latest = selectors.minutes_latest_published(minutes=minutes)
