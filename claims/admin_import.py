@@ -21,6 +21,9 @@ from claims.models import ClaimImport
 from claims.selectors import incident_get_default
 from claims.services_import import claim_import_retry, claim_import_start
 from core.exceptions import ApplicationError
+from privacy.access import download_reason
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 REJECTED_PREVIEW = 20
 
@@ -113,7 +116,7 @@ class ClaimImportAdmin(admin.ModelAdmin):
             return "-"
         return format_html_join(
             " · ",
-            '<a href="{}" download>{}</a>',
+            '<a href="{}">{}</a>',  # no `download`: the link first asks for the reason
             (
                 (reverse("admin:claims_claimimport_report", args=[obj.pk, fmt]), label)
                 for fmt, label in (("csv", "거부된 행 CSV"), ("json", "전체 보고 JSON"))
@@ -157,6 +160,22 @@ class ClaimImportAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         job = get_object_or_404(ClaimImport, pk=object_id)
+        if fmt not in ("csv", "json"):
+            raise Http404
+        reason, ask = download_reason(
+            request, title="일괄 등록 결과 보고 내려받기", subject=f"일괄 등록 #{job.pk} ({self.file_name(job)})"
+        )
+        if ask is not None:
+            return ask
+        # The report names rows of an uploaded file of people's claims, most of whom never became claimants here
+        # (rejected rows): the download is recorded by its path and reason.
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.DOWNLOAD,
+            claimant_ids=[],
+            reason=reason,
+            without_claimants=True,
+        )
         report = job.report or {}
         if fmt == "json":
             body = json.dumps(report, ensure_ascii=False, indent=2).encode()

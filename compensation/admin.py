@@ -32,6 +32,7 @@ from compensation.models import (
 from compensation.simulation import policy_simulation_snapshot
 from compensation.validation import RuleSpec, reachability_errors, remedy_errors, version_errors
 from core.exceptions import ApplicationError
+from privacy.access import AccessRecordedAdminMixin
 
 
 def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: Exception) -> None:
@@ -482,7 +483,8 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(AccessRecordedAdminMixin, admin.ModelAdmin):
+    access_claimant_lookup = "claim__claimant_id"
     list_display = ["claim", "version", "remedy", "amount_won", "state", "decide_link"]
     list_filter = ["state", "remedy", "version"]
     list_select_related = ["claim", "version__policy"]
@@ -588,7 +590,8 @@ class AppealDecisionForm(forms.Form):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(AccessRecordedAdminMixin, admin.ModelAdmin):
+    access_claimant_lookup = "assessment__claim__claimant_id"
     list_display = ["assessment", "status", "original_reviewer", "assigned_to", "outcome", "decided_at"]
     list_filter = ["status", "outcome"]
     list_select_related = ["assessment__claim", "assessment__version__policy", "original_reviewer", "assigned_to"]
@@ -627,7 +630,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
+class EntitlementAdmin(AccessRecordedAdminMixin, admin.ModelAdmin):
     list_display = ["claim", "kind", "amount_won", "item_description", "status", "source"]
     list_filter = ["kind", "status", "source"]
     list_select_related = ["claim"]

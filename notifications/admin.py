@@ -21,6 +21,7 @@ from notifications.models import (
     SandboxMessage,
 )
 from notifications.smtp_sink import mail_get, mail_list
+from privacy.access import AccessRecordedAdminMixin
 
 
 def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: Exception, *, prefix: str = "") -> None:
@@ -123,7 +124,7 @@ def resend_notifications(modeladmin: "NotificationAdmin", request: HttpRequest, 
 
 
 @admin.register(Notification)
-class NotificationAdmin(_ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(AccessRecordedAdminMixin, _ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["id", "created_at", "event", "recipient", "channel", "status", "attempts", "sent_at", "claim_link"]
     list_filter = ["status", "channel", "event", "essential", "language"]
     list_select_related = ["claimant", "user", "claim"]
@@ -284,7 +285,14 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxMessage)
-class SandboxMessageAdmin(_ReadOnlyMixin, admin.ModelAdmin):
+class SandboxMessageAdmin(AccessRecordedAdminMixin, _ReadOnlyMixin, admin.ModelAdmin):
+    """Addresses and bodies as the sandbox provider received them: the claimant is found through the
+    notification id (a plain number here, as a real provider would echo it)."""
+
+    def _access_ids(self, pks: Any) -> list[int | None]:
+        ids = SandboxMessage.objects.filter(pk__in=list(pks)).values("notification_id")
+        return list(Notification.objects.filter(pk__in=ids).values_list("claimant_id", flat=True))
+
     list_display = ["created_at", "channel", "kind", "recipient", "template_code", "short_body", "notification_id"]
     list_filter = ["channel", "kind"]
     search_fields = ["=recipient", "=notification_id"]

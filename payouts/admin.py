@@ -21,6 +21,7 @@ from payouts.models import (
     ReconciliationRun,
 )
 from payouts.services import bank_file, batches, payouts, reconciliation
+from privacy.access import AccessRecordedAdminMixin
 from privacy.models import PersonalDataAccess
 from privacy.services import access_record
 
@@ -150,7 +151,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(AccessRecordedAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "claim",
@@ -217,7 +218,7 @@ class PayoutAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class BankAccountAdmin(AccessRecordedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["id", "claimant", "masked", "holder_name", "status", "created_at"]
     list_filter = ["status", "bank_code"]
     fields = ["claimant", "masked", "holder_name", "status", "created_at"]

@@ -30,6 +30,8 @@ from claims.models import (
     TransferItem,
 )
 from core.pagination import NewestFirstCursorPagination
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 # --- claim actions ---
 
@@ -183,16 +185,34 @@ class TransferBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def items(self, request: Request, pk: str | None = None) -> Response:
         queryset = selectors.transfer_item_list(batch=self.get_object())
         page = self.paginate_queryset(queryset)
+        # Items carry the consenting claimants' names and contacts.
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.LIST,
+            claimant_ids=[item.claim.claimant_id for item in page or []],
+        )
         return self.get_paginated_response(TransferItemSerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=["csv", "xlsx"], required=False)],
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["csv", "xlsx"], required=False),
+            OpenApiParameter(
+                "reason", OpenApiTypes.STR, required=False, description="내려받는 사유 (열람 기록에 남습니다)"
+            ),
+        ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         batch = self.get_object()
         kind = request.query_params.get("kind", "csv")
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.DOWNLOAD,
+            claimant_ids=TransferItem.objects.filter(batch=batch).values_list("claim__claimant_id", flat=True),
+            # Programs of the affiliate fetch the file unattended: the purpose stands when no reason is given.
+            reason=(request.query_params.get("reason") or "").strip()[:200] or "계열사 이관 처리 (API)",
+        )
         if kind == "xlsx":
             body, mime = (
                 transfer_export_xlsx(batch=batch),
@@ -272,6 +292,7 @@ class ClaimCaseworkActionsMixin:
     def notes(self, request: Request, reference: str | None = None) -> Response:
         claim = self.get_object()  # type: ignore[attr-defined]
         if request.method == "GET":
+            access_record(request=request, action=PersonalDataAccess.Action.VIEW, claimant_ids=[claim.claimant_id])
             notes = selectors.claim_note_list(claim=claim, user=request.user)
             return Response(ClaimNoteSerializer(notes, many=True).data)
         serializer = ClaimNoteInputSerializer(data=request.data)
@@ -287,5 +308,6 @@ class ClaimCaseworkActionsMixin:
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, reference: str | None = None) -> Response:
         claim = self.get_object()  # type: ignore[attr-defined]
+        access_record(request=request, action=PersonalDataAccess.Action.VIEW, claimant_ids=[claim.claimant_id])
         rows = selectors.claim_history_list(claim=claim, user=request.user)
         return Response(ClaimHistorySerializer(rows, many=True).data)

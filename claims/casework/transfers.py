@@ -17,7 +17,10 @@ from claims.casework.exports import transfer_export_csv, transfer_export_xlsx
 from claims.models import AffiliateOutcome, Claim, ClaimBulkJob, TransferBatch, TransferItem
 from claims.workflow import S, claim_lock, claim_move_locked
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from notifications.services import notify
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 
 def _check_transfer_actor(actor: Any) -> None:
@@ -114,6 +117,13 @@ def transfer_batch_export(*, batch_id: int) -> TransferBatch:
         locked.claim_count = locked.items.count()
         locked.exported_at = timezone.now()
         locked.save(update_fields=["csv_file", "xlsx_file", "claim_count", "exported_at", "updated_at"])
+        # The files carry consenting claimants' names and contacts: a generated export is an access too.
+        access_record(
+            actor=locked.created_by,
+            action=PersonalDataAccess.Action.EXPORT,
+            claimant_ids=locked.items.values_list("claim__claimant_id", flat=True),
+            reason=f"계열사 이관 파일 생성 ({batch.affiliate.name}, 묶음 #{batch.pk})",
+        )
     for stale in old:
         if stale.name:
             stale.storage.delete(stale.name)
@@ -155,6 +165,7 @@ def affiliate_outcome_report(
             raise ValidationError({"amount_won": ["보상 지급이면 지급액(원)을 적어 주세요."]})
     elif amount_won is not None:
         raise ValidationError({"amount_won": ["보상 지급일 때만 지급액을 적습니다."]})
+    reject_rrn_in(field="note", label="계열사 처리 결과 비고", value=note)
     locked = claim_lock(claim_id=item.claim_id)
     record = AffiliateOutcome.objects.select_for_update().filter(claim=locked).first()
     values = {"outcome": outcome, "amount_won": amount_won, "note": (note or "").strip()}

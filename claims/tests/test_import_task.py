@@ -141,11 +141,15 @@ def test_admin_upload_runs_on_a_real_worker_to_done_with_a_downloadable_report(
 
     page = client.get(change_url).content.decode()
     assert '<progress value="100" max="100"' in page and 'http-equiv="refresh"' not in page
-    report_csv = client.get(reverse("admin:claims_claimimport_report", args=[job.pk, "csv"]))
+    report_url = reverse("admin:claims_claimimport_report", args=[job.pk, "csv"])
+    assert "내려받는 사유" in client.get(report_url).content.decode()  # asks the reason first
+    report_csv = client.get(report_url, {"reason": "거부 행 확인"})
     assert report_csv["Content-Disposition"] == f'attachment; filename="claim-import-{job.pk}-report.csv"'
     lines = list(csv.reader(io.StringIO(report_csv.content.decode("utf-8-sig"))))
     assert lines == [["row", "field", "message"], ["8", "paid", "true/false, 1/0, Y/N 중 하나여야 합니다."]]
-    report_json = json.loads(client.get(reverse("admin:claims_claimimport_report", args=[job.pk, "json"])).content)
+    report_json = json.loads(
+        client.get(reverse("admin:claims_claimimport_report", args=[job.pk, "json"]), {"reason": "확인"}).content
+    )
     assert report_json["imported"] == 6 and report_json["rejected"][0]["row"] == 8
 
     # The claim_received messages were queued per chunk and written by the worker.

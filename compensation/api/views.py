@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +26,8 @@ from compensation.filters import (
 from compensation.models import Appeal, Assessment, AssessmentRun, Entitlement, Policy, PolicyVersion
 from compensation.simulation import policy_simulation_snapshot
 from core.pagination import NewestFirstCursorPagination
+from privacy.access import AccessRecordedViewSetMixin, Action
+from privacy.services import access_record
 
 
 class OldestFirstCursorPagination(NewestFirstCursorPagination):
@@ -78,11 +80,14 @@ class PolicyVersionViewSet(_ReadViewSet):
             raise PermissionDenied
         version = self.get_object()
         compare_to = None
-        if request.query_params.get("compare_to"):
-            compare_to = get_object_or_404(PolicyVersion, pk=request.query_params["compare_to"])
+        raw = request.query_params.get("compare_to")
+        if raw:
+            if not raw.isdigit():  # `?compare_to=null` reached the ORM as a primary key: a 500
+                raise ValidationError({"compare_to": ["비교할 판의 ID(정수)를 넣어 주세요."]})
+            compare_to = get_object_or_404(PolicyVersion, pk=int(raw))
         return Response(policy_simulation_snapshot(version=version, compare_to=compare_to))
 
-    @extend_schema(request=None, responses=s.AssessmentRunSerializer)
+    @extend_schema(request=None, responses={202: s.AssessmentRunSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def assess(self, request: Request, pk: str | None = None) -> Response:
         """Start the bulk assessment of every eligible claim under this adopted version (a Celery job)."""
@@ -103,7 +108,8 @@ class AssessmentRunViewSet(_ReadViewSet):
         return selectors.assessment_run_list(user=self.request.user)
 
 
-class AssessmentViewSet(_ReadViewSet):
+class AssessmentViewSet(AccessRecordedViewSetMixin, _ReadViewSet):
+    access_claimant_lookup = "claim__claimant_id"
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilterSet
     queryset = Assessment.objects.none()
@@ -125,6 +131,8 @@ class AssessmentViewSet(_ReadViewSet):
         queryset = selectors.review_queue(user=request.user, individual=individual)
         paginator = OldestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
+        if page:
+            access_record(request=request, action=Action.LIST, claimant_ids=self._access_ids(page))
         return paginator.get_paginated_response(s.AssessmentSerializer(page, many=True).data)
 
     def _done(self, assessment: Assessment) -> Response:
@@ -176,7 +184,8 @@ class AssessmentViewSet(_ReadViewSet):
         return Response(s.AppealSerializer(appeal).data, status=201)
 
 
-class AppealViewSet(_ReadViewSet):
+class AppealViewSet(AccessRecordedViewSetMixin, _ReadViewSet):
+    access_claimant_lookup = "assessment__claim__claimant_id"
     serializer_class = s.AppealSerializer
     filterset_class = AppealFilterSet
     queryset = Appeal.objects.none()
@@ -195,7 +204,7 @@ class AppealViewSet(_ReadViewSet):
         return Response(s.AppealSerializer(appeal).data)
 
 
-class EntitlementViewSet(_ReadViewSet):
+class EntitlementViewSet(AccessRecordedViewSetMixin, _ReadViewSet):
     serializer_class = s.EntitlementSerializer
     filterset_class = EntitlementFilterSet
     queryset = Entitlement.objects.none()

@@ -26,9 +26,12 @@ from payouts.api.serializers import (
 from payouts.filters import PayoutBatchFilterSet, PayoutFilterSet, ReconciliationExceptionFilterSet
 from payouts.models import Payout, PayoutBatch, ReconciliationException
 from payouts.services import batches, payouts, reconciliation
+from privacy.access import AccessRecordedViewSetMixin
 
 
-class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PayoutViewSet(
+    AccessRecordedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PayoutSerializer
     filterset_class = PayoutFilterSet
     pagination_class = NewestFirstCursorPagination

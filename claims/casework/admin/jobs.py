@@ -19,6 +19,9 @@ from claims.models import (
     TransferItem,
 )
 from core.exceptions import ApplicationError
+from privacy.access import download_reason
+from privacy.models import PersonalDataAccess
+from privacy.services import access_record
 
 
 class TransferItemInline(admin.TabularInline):
@@ -79,8 +82,17 @@ class TransferBatchAdmin(admin.ModelAdmin):
         batch = TransferBatch.objects.select_related("affiliate").filter(pk=pk).first()
         if batch is None or kind not in ("csv", "xlsx"):
             raise PermissionDenied
-        stored = batch.csv_file if kind == "csv" else batch.xlsx_file
         filename = f"transfer-{batch.affiliate.code}-{batch.pk}.{kind}"
+        reason, ask = download_reason(request, title="계열사 이관 파일 내려받기", subject=filename)
+        if ask is not None:
+            return ask
+        access_record(
+            request=request,
+            action=PersonalDataAccess.Action.DOWNLOAD,
+            claimant_ids=TransferItem.objects.filter(batch=batch).values_list("claim__claimant_id", flat=True),
+            reason=reason,
+        )
+        stored = batch.csv_file if kind == "csv" else batch.xlsx_file
         if stored:
             return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
         body = transfer_export_csv(batch=batch) if kind == "csv" else transfer_export_xlsx(batch=batch)
