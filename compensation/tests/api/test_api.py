@@ -39,6 +39,16 @@ def test_versions_list_detail_and_simulation(version, secretariat_user, agent):
     assert _client(agent).get(f"{BASE}/versions/{version.pk}/simulate/").status_code == 403
 
 
+def test_simulation_compare_to_must_be_a_version_id(version, secretariat_user):
+    """Found by schemathesis once the demo seed held a policy: `?compare_to=null` was a 500."""
+    client = _client(secretariat_user)
+    response = client.get(f"{BASE}/versions/{version.pk}/simulate/", {"compare_to": "null"})
+    assert response.status_code == 400
+    assert "compare_to" in response.json()
+    assert client.get(f"{BASE}/versions/{version.pk}/simulate/", {"compare_to": "999999"}).status_code == 404
+    assert client.get(f"{BASE}/versions/{version.pk}/simulate/", {"compare_to": str(version.pk)}).status_code == 200
+
+
 def test_reviewer_accepts_and_adjusts_through_the_api(version, reviewer, reviewer2, agent):
     first = claim_assess(claim=money_claim(claimed_amount=420_000), version=version, actor=None)
     second = claim_assess(claim=money_claim(claimed_amount=120_000), version=version, actor=None)
