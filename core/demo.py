@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one login per role and a few hundred synthetic claims.
+"""Demo data for `make run`: one login per role, a few hundred synthetic claims and the adopted demo policy.
 
 Everything here is for a laptop demo only (`manage.py seed_demo` refuses to run without DEBUG). Users get one
 known password, printed on the console and documented in the README. Claims are filed through the same
@@ -20,13 +20,17 @@ from django.db import transaction
 
 from accounts.services import user_set_roles
 from bench.synth import generate_rows
-from claims.models import Claim, Incident, Service
+from claims.models import Affiliate, Claim, Incident, Service
 from claims.services import claim_submit
+from compensation.demo import INCIDENT_CODE as DEMO_POLICY_INCIDENT
+from compensation.demo import seed_demo_policy
+from compensation.models import PolicyVersion
 from core import roles
 
 DEMO_PASSWORD = "redress-demo-2022"
 DEMO_CLAIMS = 200
 DEMO_SEED = 1015  # the fire was on 15 October
+DEMO_AFFILIATE = "kakao_mobility"  # the demo affiliate user acts for Kakao Mobility (카카오T claims are transferred)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ DEMO_LOGINS = [
     DemoLogin("auditor", roles.AUDITOR, "감사 (읽기 전용)"),
     # Roles arrive with their apps: a login is created only once its group exists (checked by name).
     DemoLogin("member", "council_member", "협의체 위원 (위원 화면 /council/)", staff=False),
+    # API only (token printed below the table): reads and answers Kakao Mobility's transfer batches.
+    DemoLogin("affiliate", roles.AFFILIATE, "계열사 담당 (카카오모빌리티, API 전용)", staff=False),
 ]
 
 
@@ -59,6 +65,7 @@ class DemoResult:
     claims_created: int
     claims_existing: int
     claims_rejected: int
+    policy: PolicyVersion | None = None  # the demo compensation policy's adopted version
 
 
 def demo_logins_available() -> list[DemoLogin]:
@@ -123,6 +130,28 @@ def demo_council_seat(*, incident: Incident, username: str, actor: Any) -> bool:
     return True
 
 
+def demo_affiliate_seat(*, username: str, affiliate_code: str = DEMO_AFFILIATE) -> bool:
+    """Link the demo affiliate user to its company (an affiliate user sees only its company's batches) and give
+    it an API token, the only way it signs in. Returns True if the link was created."""
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.get(username=username)
+    Token.objects.get_or_create(user=user)
+    affiliate = Affiliate.objects.filter(code=affiliate_code).first()
+    if affiliate is None or affiliate.members.filter(pk=user.pk).exists():
+        return False
+    # Membership has no service of its own: the superuser links accounts in the Affiliate admin form, as here.
+    affiliate.members.add(user)
+    return True
+
+
+def demo_api_token(*, username: str) -> str | None:
+    """The demo user's API token, if seed_demo made one (read only: `seed_demo --logins` writes nothing)."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user__username=username).values_list("key", flat=True).first()
+
+
 @transaction.atomic  # one commit instead of 400: seconds saved on SQLite
 def demo_claims_seed(*, incident: Incident, count: int = DEMO_CLAIMS, seed: int = DEMO_SEED) -> tuple[int, int, int]:
     """File `count` synthetic claims (Korean texts, every service, kind and category). Returns
@@ -165,9 +194,12 @@ def demo_claims_seed(*, incident: Incident, count: int = DEMO_CLAIMS, seed: int 
 
 
 def demo_seed(*, claims: int = DEMO_CLAIMS, incident_code: str = "2022-pangyo-dc-fire") -> DemoResult:
-    """Users for every role that exists, then the demo claims."""
+    """Users for every role that exists, the adopted demo compensation policy, then the demo claims."""
     available = demo_logins_available()
     incident = Incident.objects.get(code=incident_code)
+    # First, so that its demo council (chair and two members) is the one the demo member is seated on. Adopted
+    # by a demo council meeting on the first run; later runs find the adopted version and add nothing.
+    policy = seed_demo_policy(incident=incident) if incident.code == DEMO_POLICY_INCIDENT else None
     created_users = []
     admin = None
     for login in available:
@@ -177,9 +209,11 @@ def demo_seed(*, claims: int = DEMO_CLAIMS, incident_code: str = "2022-pangyo-dc
             created_users.append(login.username)
         if login.role == "council_member":
             demo_council_seat(incident=incident, username=login.username, actor=admin)
+        if login.role == roles.AFFILIATE:
+            demo_affiliate_seat(username=login.username)
     skipped = [d.username for d in DEMO_LOGINS if d not in available]
     made, existing, rejected = demo_claims_seed(incident=incident, count=claims) if claims else (0, 0, 0)
-    return DemoResult(created_users, skipped, made, existing, rejected)
+    return DemoResult(created_users, skipped, made, existing, rejected, policy)
 
 
 def demo_claim_count(*, incident_code: str = "2022-pangyo-dc-fire") -> int:

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
 from accounts.models import RoleChange
-from claims.models import Claim
+from claims.models import Affiliate, Claim
+from compensation.models import Policy, PolicyVersion
 from core import demo
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,20 @@ def test_seeds_logins_and_claims_once(settings):
     assert len(set(claims.values_list("service__code", flat=True))) >= 5
     assert all(any("\uac00" <= ch <= "\ud7a3" for ch in text) for text in claims.values_list("description", flat=True))
 
+    # The demo compensation policy, adopted by a council resolution, so `make run` can assess claims under it.
+    version = PolicyVersion.objects.get()
+    assert version.status == PolicyVersion.Status.ADOPTED and version.adopted_by is not None
+    assert version.rules.count() >= 5
+    assert "demo compensation policy:" in out and "채택" in out
+
+    # The affiliate login: API only, acting for Kakao Mobility, its token printed with the other logins.
+    affiliate_user = User.objects.get(username="affiliate")
+    assert not affiliate_user.is_staff
+    assert list(affiliate_user.affiliates.values_list("code", flat=True)) == ["kakao_mobility"]
+    token = demo.demo_api_token(username="affiliate")
+    assert token and f"Authorization: Token {token}" in out
+    assert out.index("Demo logins") < out.index(token)  # scripts/run.sh prints from "Demo logins" on
+
     # Twice: nothing new, and a password the user changed is kept.
     agent = User.objects.get(username="agent")
     agent.set_password("changed-by-agent-1")
@@ -70,6 +85,10 @@ def test_seeds_logins_and_claims_once(settings):
     assert RoleChange.objects.filter(user__username="agent").count() == 1
     if Group.objects.filter(name="council_member").exists():
         assert User.objects.get(username="member").council_seats.count() == 1
+    assert (Policy.objects.count(), PolicyVersion.objects.count()) == (1, 1)
+    assert PolicyVersion.objects.get().adopted_by_id == version.adopted_by_id
+    assert Affiliate.objects.get(code="kakao_mobility").members.count() == 1
+    assert demo.demo_api_token(username="affiliate") == token
 
 
 def test_logins_only_writes_nothing(settings):
