@@ -334,6 +334,9 @@ class ConflictDeclaration(BaseModel):
     def __str__(self) -> str:
         return f"{self.member.name}: {self.description[:40]}"
 
+    def clean(self) -> None:
+        reject_rrn_in_model(self, "description")
+
 
 class Resolution(BaseModel):
     """A motion put to a meeting and, once decided, its outcome: numbered per meeting (의결 1호, 2호 …).
@@ -404,6 +407,10 @@ class Resolution(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.meeting} 의결 {self.number}호"
+
+    def clean(self) -> None:
+        # Resolutions are printed in the minutes, which may be published.
+        reject_rrn_in_model(self, "title", "text")
 
     @property
     def label(self) -> str:
@@ -496,6 +503,9 @@ class ActionItem(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        reject_rrn_in_model(self, "title", "description")
 
     @property
     def owner_label(self) -> str:

@@ -1,6 +1,7 @@
 """PIPA: no resident registration number in council papers, agenda items, minutes or members' comments."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +10,16 @@ from fpdf import FPDF
 from openpyxl import Workbook
 
 from council import services
-from council.models import AgendaItem, AgendaPaper, MinutesComment, MinutesItem, MinutesVersion
+from council.models import (
+    ActionItem,
+    AgendaItem,
+    AgendaPaper,
+    ConflictDeclaration,
+    MinutesComment,
+    MinutesItem,
+    MinutesVersion,
+    Resolution,
+)
 from council.tests.factories import held_meeting, plan_meeting
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +105,39 @@ def test_minutes_text_and_comments_refuse_an_rrn(council, seats, enter, field, l
     assert not MinutesItem.objects.filter(discussion__contains=RRN).exists()
     assert not MinutesItem.objects.filter(decisions__contains=RRN).exists()
     assert not MinutesComment.objects.exists()
+
+
+def _resolution(meeting, seats):
+    services.resolution_propose(meeting=meeting, title="개별 보상", text=f"신청인 {RRN}에게 지급한다.", actor=None)
+
+
+def _conflict(meeting, seats):
+    member = seats["small"]
+    services.conflict_declare(meeting=meeting, member=member, description=f"가족 {RRN}", actor=member.user)
+
+
+def _action_item(meeting, seats):
+    services.action_item_create(
+        meeting=meeting,
+        title="연락",
+        description=f"{RRN}에게 연락",
+        due_date=meeting.starts_at.date() + timedelta(days=7),
+        owner_member=seats["secretary"],
+        actor=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("enter", "field", "label", "model"),
+    [
+        (_resolution, "text", "의결 내용", Resolution),
+        (_conflict, "description", "이해관계 내용", ConflictDeclaration),
+        (_action_item, "description", "설명", ActionItem),
+    ],
+)
+def test_resolutions_conflicts_and_action_items_refuse_an_rrn(council, seats, enter, field, label, model):
+    meeting = held_meeting(council=council, agenda=("보상 기준 논의",))
+    with pytest.raises(ValidationError) as info:
+        enter(meeting, seats)
+    assert info.value.message_dict[field][0].startswith(f"{label}에 주민등록번호")
+    assert not model.objects.exists()
