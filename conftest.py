@@ -97,10 +97,16 @@ def _database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess on the real broker, reading the test database."""
 
-    def __init__(self, *, queues: str | None = None, concurrency: int = 2, name: str = "w1") -> None:
+    def __init__(
+        self, *, queues: str | None = None, concurrency: int = 2, name: str = "w1", database_url: str | None = None
+    ) -> None:
         self.log_path = ROOT / "var" / "test-logs" / f"worker-{name}-{os.getpid()}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url or _database_url(),
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        }
         cmd = [
             sys.executable,
             "-m",

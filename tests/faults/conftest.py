@@ -18,16 +18,22 @@ __all__ = ["SETTLEMENT_CONF", "start_worker"]
 
 
 def start_worker(
-    *, name: str, queues: str, gateway: SandboxProcess | None = None, extra: dict[str, str] | None = None
+    *,
+    name: str,
+    queues: str,
+    gateway: SandboxProcess | None = None,
+    extra: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> WorkerProcess:
-    """A real `celery worker` whose settings (chunk sizes, gateway, redelivery) come through its environment."""
+    """A real `celery worker` whose settings (chunk sizes, gateway, redelivery) come through its environment;
+    it reads the test database unless `database_url` names another."""
     env = {**SETTLEMENT_ENV, **NOTIFICATIONS_ENV, **(extra or {})}
     if gateway is not None:
         env.update(PAYOUTS_GATEWAY_URL=gateway.url, PAYOUTS_VOUCHER_URL=gateway.url)
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        return WorkerProcess(queues=queues, concurrency=2, name=name)
+        return WorkerProcess(queues=queues, concurrency=2, name=name, database_url=database_url)
     finally:
         os.environ.clear()
         os.environ.update(saved)
