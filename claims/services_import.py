@@ -1,8 +1,11 @@
 """The admin's import job: an uploaded file becomes a queued `ClaimImport` that a Celery worker runs.
 
 The job survives crashes: progress is written in the same transaction as each chunk of claims, and a re-run
-of the same job skips the rows already imported (their external ids are known), so it imports the rest."""
+of the same job skips the rows already imported (their external ids are known), so it imports the rest. A job
+whose worker died (SIGKILL, lost host) stays `running` with no progress; `claim_imports_resume`, run by beat,
+queues it again once its progress is older than IMPORT_STALE_AFTER."""
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +19,10 @@ from claims.importer_csv import csv_inspect
 from claims.models import ClaimImport, Incident
 from core.exceptions import ApplicationError
 
-# A running job whose progress has not moved for this long is taken to be dead (worker killed).
+logger = logging.getLogger(__name__)
+
+# A running job whose progress has not moved for this long is taken to be dead (worker killed). A chunk
+# (IMPORT_CHUNK_ROWS rows) takes seconds, so a live worker moves its job's progress far more often.
 IMPORT_STALE_AFTER = timedelta(minutes=10)
 
 
@@ -125,3 +131,26 @@ def claim_import_retry(*, claim_import: ClaimImport, actor: Any) -> ClaimImport:
     job.save(update_fields=["status", "error", "updated_at"])
     _enqueue(job.pk)
     return job
+
+
+def claim_imports_resume(*, now: Any = None) -> list[int]:
+    """Periodic (beat): queue again the jobs whose worker went away, i.e. running or queued with no progress for
+    IMPORT_STALE_AFTER; the run imports only the rows not imported yet. Returns the ids queued.
+
+    Each move is conditional on the job still being stale, so a job whose worker writes progress meanwhile keeps
+    it; and a queued job enqueued twice is harmless, since only one task can claim it."""
+    cutoff = (now or timezone.now()) - IMPORT_STALE_AFTER
+    stale = ClaimImport.objects.filter(
+        status__in=[ClaimImport.Status.QUEUED, ClaimImport.Status.RUNNING], updated_at__lt=cutoff
+    )
+    resumed = []
+    for job_id, status in stale.order_by("id").values_list("pk", "status"):
+        with transaction.atomic():
+            moved = stale.filter(pk=job_id).update(
+                status=ClaimImport.Status.QUEUED, error="", updated_at=timezone.now()
+            )
+            if moved:
+                _enqueue(job_id)
+                resumed.append(job_id)
+                logger.warning("claim import %s was %s with no progress since %s: queued again", job_id, status, cutoff)
+    return resumed

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from claims.importer_intake import claims_received_notify_many
-from claims.services_import import claim_import_fail, claim_import_run
+from claims.services_import import claim_import_fail, claim_import_run, claim_imports_resume
 
 
 @shared_task(bind=True, autoretry_for=(DatabaseError, OSError), retry_backoff=5, retry_backoff_max=300, max_retries=5)
@@ -17,6 +17,12 @@ def claim_import_run_task(self, *, import_id: int) -> None:  # type: ignore[no-u
         if self.request.retries >= self.max_retries:
             claim_import_fail(import_id=import_id, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task
+def claim_imports_resume_task() -> int:
+    """Beat: queue again the import jobs whose worker died (no progress for IMPORT_STALE_AFTER)."""
+    return len(claim_imports_resume())
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)

@@ -169,3 +169,25 @@ def test_the_change_page_refreshes_while_the_job_runs_and_auditors_cannot_upload
     client.force_login(auditor)
     assert client.get(reverse("admin:claims_claimimport_add")).status_code == 403
     assert client.get(reverse("admin:claims_claimimport_change", args=[job.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_sweeper_queues_again_only_jobs_whose_worker_went_away(incident, agent, django_capture_on_commit_callbacks):
+    dead = claim_import_start(file=upload([row(external_id="D1")]), incident=incident, actor=agent)
+    alive = claim_import_start(file=upload([row(external_id="A1")]), incident=incident, actor=agent)
+    finished = claim_import_start(file=upload([row(external_id="F1")]), incident=incident, actor=agent)
+    claim_import_run(import_id=finished.pk)
+    ClaimImport.objects.filter(pk__in=[dead.pk, alive.pk]).update(status="running")
+    ClaimImport.objects.filter(pk__in=[dead.pk, finished.pk]).update(updated_at=timezone.now() - timedelta(minutes=11))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services_import.claim_imports_resume() == [dead.pk]
+    assert len(callbacks) == 1  # one task for the dead job
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, alive.status) == ("queued", "running")
+    # Queued again just now: the next sweep leaves it to the task it was given.
+    assert services_import.claim_imports_resume() == []
+
+    done = claim_import_run(import_id=dead.pk)
+    assert done is not None and (done.status, done.imported) == ("done", 1)
