@@ -238,6 +238,11 @@ class Claim(BaseModel):
     )
     submission_id = models.CharField("클라이언트 제출 ID", max_length=64, null=True, blank=True, editable=False)
     external_id = models.CharField("외부 ID", max_length=64, null=True, blank=True, editable=False)
+    # Keyed hash (HMAC-SHA256) of the client address the form or API request came from, never the address itself;
+    # empty for imports and call-centre rows. Payout risk checks count claims per hash; retention clears it.
+    submitted_from = models.CharField(
+        "접수 주소 해시", max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     # Case work (claims.workflow and claims.casework write these; never edited by hand).
     team = models.ForeignKey(
@@ -292,6 +297,12 @@ class Claim(BaseModel):
             models.Index(fields=["claimant_kind", "-id"], name="claim_claimant_kind_idx"),
             models.Index(fields=["status", "first_response_due_at"], name="claim_status_due_idx"),
             models.Index(fields=["team", "status"], name="claim_team_status_idx"),
+            # "How many claims came from this address within minutes of this one": only rows with an address.
+            models.Index(
+                fields=["submitted_from", "received_at"],
+                name="claim_submitted_from_idx",
+                condition=~Q(submitted_from=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -101,6 +101,7 @@ def claim_submit(
     consent_share_contact: bool = False,
     received_at: datetime | None = None,
     submission_id: str | None = None,
+    submitted_from: str = "",
     evidence: Iterable[UploadedFile] = (),
     preferred_channel: str | None = None,
     opted_out_optional: bool = False,
@@ -109,7 +110,9 @@ def claim_submit(
 
     `preferred_channel` (알림톡 when not given) and `opted_out_optional` are stored on the claimant; errors
     about them are keyed `claimant.<field>` like the other claimant fields.
-    Returns (claim, created). A repeated `submission_id` returns the first claim and created=False.
+    `submitted_from` is the keyed hash of the client address (core.clientip), never the address; empty for
+    rows without one (imports). Returns (claim, created). A repeated `submission_id` returns the first claim and
+    created=False.
     """
     if submission_id:
         existing = Claim.objects.filter(incident=incident, submission_id=submission_id).first()
@@ -188,6 +191,7 @@ def claim_submit(
                     business_no=person.business_no,
                 ),
                 submission_id=submission_id or None,
+                submitted_from=submitted_from,
             )
             evidence_attach(claim=claim, files=checked_files)
             claim_route_on_intake(claim=claim)

@@ -8,8 +8,12 @@ from django.views.decorators.http import require_http_methods
 
 from claims import selectors, services
 from claims.casework.public import status_page_context
+from claims.challenge import challenge_add, claim_form_challenge_required
 from claims.forms import ClaimForm, ClaimStatusForm
 from claims.models import Claim, ClaimEvidence
+from core.clientip import client_address_hash
+from core.ratelimit import throttle_posts
+from payouts.selectors import claim_awaits_bank_account
 from privacy.models import PersonalDataAccess
 from privacy.services import access_record
 
@@ -29,6 +33,8 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     if incident is None:
         return render(request, "claims/closed.html", status=503)
     form = ClaimForm(request.POST or None, request.FILES or None, incident=incident)
+    if claim_form_challenge_required(request=request):
+        challenge_add(form)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -40,6 +46,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
                 claimed_amount=data["claimed_amount"],
                 description=data["description"],
                 channel=Claim.Channel.WEB,
+                submitted_from=client_address_hash(request),
                 consent_privacy=data["consent_privacy"],
                 consent_share_contact=data["consent_share_contact"],
                 evidence=data["evidence"],
@@ -62,6 +69,7 @@ def claim_submitted(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_posts("claim_status")
 def claim_status(request: HttpRequest) -> HttpResponse:
     form = ClaimStatusForm(request.POST or None)
     claim = None
@@ -74,6 +82,7 @@ def claim_status(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "claim": claim, "not_found": not_found}
     if claim is not None:
         context.update(status_page_context(request=request, claim=claim))
+        context["awaits_bank_account"] = claim_awaits_bank_account(claim_id=claim.pk, claimant_id=claim.claimant_id)
     return render(request, "claims/status.html", context)
 
 

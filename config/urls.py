@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("api/v1/payouts/", include("payouts.api.urls")),
     path("payouts/", include("payouts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from compensation.models import Entitlement
 from payouts.filters import PayoutBatchFilterSet, PayoutFilterSet
-from payouts.models import LedgerAccount, LedgerEntry, Payout, PayoutBatch
+from payouts.models import BankAccount, LedgerAccount, LedgerEntry, Payout, PayoutBatch
 
 
 def _filtered(filterset_class: Any, data: dict[str, Any] | None, queryset: QuerySet) -> QuerySet:
@@ -100,3 +100,20 @@ def _report(*, approved: int, totals: dict[str, int], ledger: dict[str, int]) ->
         "ledger_agrees": -(ledger[LedgerAccount.CASH] + ledger[LedgerAccount.VOUCHERS]) == parts["paid"],
         "ledger_balance_sum": sum(ledger.values()),
     }
+
+
+def claim_awaits_bank_account(*, claim_id: int, claimant_id: int) -> bool:
+    """Whether the claimant should give (or replace) the account a claim's cash is paid to: a cash entitlement
+    is neither paid nor cancelled, and no active account is on file or a transfer failed for want of a good one."""
+    open_cash = Entitlement.objects.filter(
+        claim_id=claim_id,
+        kind=Entitlement.Kind.CASH,
+        status__in=[Entitlement.Status.APPROVED, Entitlement.Status.IN_PAYOUT],
+    )
+    if not open_cash.exists():
+        return False
+    if not BankAccount.objects.filter(claimant_id=claimant_id, status=BankAccount.Status.ACTIVE).exists():
+        return True
+    return Payout.objects.filter(
+        claim_id=claim_id, status__in=[Payout.Status.FAILED_PERMANENT, Payout.Status.RETURNED]
+    ).exists()

@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from claims.selectors import claim_public_status
+from core.ratelimit import throttle_posts
 from payouts.forms import BankAccountForm
 from payouts.services.accounts import bank_account_register
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_posts("bank_account")
 def bank_account_page(request: HttpRequest) -> HttpResponse:
     form = BankAccountForm(request.POST or None)
     account = None

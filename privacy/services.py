@@ -85,7 +85,8 @@ def claim_personal_data_destroy(*, claim_id: int, basis: str) -> DestructionLog 
     claimant.anonymised_at = timezone.now()
     claimant.save(update_fields=["name", "email", "phone", "business_no", "anonymised_at", "updated_at"])
     claim.description = ""
-    claim.save(update_fields=["description", "updated_at"])
+    claim.submitted_from = ""
+    claim.save(update_fields=["description", "submitted_from", "updated_at"])
     # Notes, answers and free text in the history can name the claimant too; who did what and when stays.
     claim.notes.update(body="파기됨")
     claim.information_requests.update(answer_text="")
@@ -100,6 +101,7 @@ def claim_personal_data_destroy(*, claim_id: int, basis: str) -> DestructionLog 
             "claimant.phone",
             "claimant.business_no",
             "description",
+            "submitted_from",
             "notes.body",
             "information_requests.answer_text",
             "history.reason",

@@ -16,6 +16,7 @@ from claims.api.serializers import ClaimSerializer, ClaimSubmitResponseSerialize
 from claims.api.stats import CanViewClaimStats, ClaimStatsSerializer
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Incident
+from core.clientip import client_address_hash
 from core.pagination import NewestFirstCursorPagination
 from privacy.models import PersonalDataAccess
 from privacy.services import access_record
@@ -102,6 +103,7 @@ class ClaimViewSet(
             claimed_amount=data.get("claimed_amount"),
             description=data.get("description", ""),
             channel=Claim.Channel.API,
+            submitted_from=client_address_hash(request),
             consent_privacy=data["consent_privacy"],
             consent_share_contact=data.get("consent_share_contact", False),
             submission_id=data.get("submission_id"),

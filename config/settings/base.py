@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "captcha",
     "core",
     "accounts",
     "privacy",
@@ -168,6 +169,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_THROTTLE_RATES": {
         "claim_submit": env_str("CLAIM_SUBMIT_RATE", "30/hour"),
         "claim_status": env_str("CLAIM_STATUS_RATE", "60/hour"),
+        "bank_account": env_str("BANK_ACCOUNT_PAGE_RATE", "20/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
@@ -318,7 +320,15 @@ REDRESS: dict[str, Any] = {
     "BULK_ITEM_PAUSE_SECONDS": float(env_str("BULK_ITEM_PAUSE_SECONDS", "0")),
     # A .ttf with Korean glyphs for council minutes PDFs; empty = Debian fonts-nanum's NanumGothic.
     "PDF_FONT_PATH": env_str("REDRESS_PDF_FONT_PATH", ""),
+    # Claims keep a keyed hash of the client address they came from; empty = a key derived from SECRET_KEY.
+    "CLIENT_ADDRESS_HASH_KEY": env_str("CLIENT_ADDRESS_HASH_KEY", ""),
+    # The public claim form asks for a challenge once one address has posted it this often within the window.
+    "FORM_CHALLENGE_AFTER": env_int("CLAIM_FORM_CHALLENGE_AFTER", 5),
+    "FORM_CHALLENGE_WINDOW_SECONDS": env_int("CLAIM_FORM_CHALLENGE_WINDOW_SECONDS", 600),
 }
+# The form's challenge (django-simple-captcha): a claimant filling in a long form gets 30 minutes to answer.
+CAPTCHA_TIMEOUT = 30
+CAPTCHA_LENGTH = 5
 
 # Payouts (issue 7). The gateway is an adapter: a real provider plugs in by naming its class here.
 _GATEWAY_URL = env_str("PAYOUTS_GATEWAY_URL", "http://127.0.0.1:8450")
@@ -338,6 +348,9 @@ PAYOUTS: dict[str, Any] = {
     "STUCK_AFTER_SECONDS": env_int("PAYOUTS_STUCK_AFTER_SECONDS", 120),
     "RETRY_BACKOFF_SECONDS": env_int("PAYOUTS_RETRY_BACKOFF_SECONDS", 60),
     "MANAGER_APPROVAL_ABOVE_WON": env_int("PAYOUTS_MANAGER_APPROVAL_ABOVE_WON", 100_000_000),
+    # Risk flag: the claim was one of at least this many filed from one client address within this many minutes.
+    "RISK_BURST_CLAIMS": env_int("PAYOUTS_RISK_BURST_CLAIMS", 20),
+    "RISK_BURST_MINUTES": env_int("PAYOUTS_RISK_BURST_MINUTES", 10),
 }
 
 LOGGING = {

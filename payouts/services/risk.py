@@ -1,15 +1,16 @@
 """Risk flags a finance user must see and decide on before a payout can be approved. Each flag carries the
-reason in words. (A "burst of claims from one address" flag needs the client address at intake, which claims
-do not store yet; it is left out until intake records it.)"""
+reason in words."""
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 
-from claims.models import Claimant
+from claims.models import Claim, Claimant
 from compensation.models import Entitlement
 from payouts.models import BankAccount, Payout
 
@@ -46,8 +47,19 @@ def risk_flags_compute(*, payout_ids: Sequence[int]) -> dict[int, list[dict[str,
         ids = payout_ids[start : start + CHUNK]
         rows = list(
             Payout.objects.filter(id__in=ids).values(
-                "id", "amount_won", "policy_id", "claimant_id", "claimant__name", "claimant__phone"
+                "id",
+                "amount_won",
+                "policy_id",
+                "claimant_id",
+                "claimant__name",
+                "claimant__phone",
+                "claim_id",
+                "claim__submitted_from",
+                "claim__received_at",
             )
+        )
+        bursts = address_bursts(
+            claims=[(r["claim_id"], r["claim__submitted_from"], r["claim__received_at"]) for r in rows]
         )
         p95 = policy_amount_p95(r["policy_id"] for r in rows)
         accounts = {
@@ -93,8 +105,76 @@ def risk_flags_compute(*, payout_ids: Sequence[int]) -> dict[int, list[dict[str,
                 found.append(
                     _flag("above_p95", f"금액 ₩{amount:,}이 보상 기준 지급액의 95백분위 ₩{limit:,}보다 큽니다.")
                 )
+            burst = bursts.get(r["claim_id"])
+            if burst is not None:
+                minutes = settings.PAYOUTS["RISK_BURST_MINUTES"]
+                found.append(
+                    _flag(
+                        "address_burst",
+                        f"이 신고와 같은 접속 주소에서 {minutes}분 안에 신고 {burst}건이 접수되었습니다.",
+                    )
+                )
             flags[r["id"]] = found
     return flags
+
+
+def burst_sizes(times: Sequence[datetime], window: timedelta) -> list[int]:
+    """For sorted times: the most claims in any `window`-long span containing each one (at least 1).
+
+    The busiest span around claim i can be taken to end at some claim j >= i with t_j <= t_i + window, so the
+    answer is the largest "claims in the span ending at j" over those j: two pointers and a sliding maximum."""
+    ending: list[int] = []
+    lo = 0
+    for j, t in enumerate(times):
+        while t - times[lo] > window:
+            lo += 1
+        ending.append(j - lo + 1)
+    best: list[int] = []
+    candidates: deque[int] = deque()  # indices j >= i within reach, their `ending` decreasing
+    hi = 0
+    for i, t in enumerate(times):
+        while hi < len(times) and times[hi] - t <= window:
+            while candidates and ending[candidates[-1]] <= ending[hi]:
+                candidates.pop()
+            candidates.append(hi)
+            hi += 1
+        while candidates[0] < i:
+            candidates.popleft()
+        best.append(ending[candidates[0]])
+    return best
+
+
+def address_bursts(*, claims: Sequence[tuple[int, str, datetime]]) -> dict[int, int]:
+    """Of the given claims (id, address hash, received at), those filed in a burst from one address: at least
+    RISK_BURST_CLAIMS claims from that address within RISK_BURST_MINUTES. Maps claim id to the burst's size."""
+    threshold = int(settings.PAYOUTS["RISK_BURST_CLAIMS"])
+    window = timedelta(minutes=int(settings.PAYOUTS["RISK_BURST_MINUTES"]))
+    wanted = [(pk, address, at) for pk, address, at in claims if address]
+    if not wanted:
+        return {}
+    ids = {pk for pk, _, _ in wanted}
+    # Only the neighbourhood of the claims asked about; the partial (submitted_from, received_at) index serves it.
+    nearby = (
+        Claim.objects.filter(
+            submitted_from__in={address for _, address, _ in wanted},
+            received_at__gte=min(at for _, _, at in wanted) - window,
+            received_at__lte=max(at for _, _, at in wanted) + window,
+        )
+        # Repeats the index's condition: with a long IN list PostgreSQL cannot prove it on its own.
+        .exclude(submitted_from="")
+        .order_by("submitted_from", "received_at", "id")
+        .values_list("submitted_from", "received_at", "id")
+    )
+    per_address: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for address, at, pk in nearby:
+        per_address[address].append((at, pk))
+    result: dict[int, int] = {}
+    for filed in per_address.values():
+        sizes = burst_sizes([at for at, _ in filed], window)
+        for (_, pk), size in zip(filed, sizes, strict=True):
+            if pk in ids and size >= threshold:
+                result[pk] = size
+    return result
 
 
 def _flag(code: str, message: str) -> dict[str, str]:
