@@ -3,12 +3,13 @@ web side goes on accepting claims.
 
 The shared PostgreSQL is never touched: the test starts a PRIVATE cluster (initdb under /tmp, trust auth, a free
 port, run as the `postgres` OS user when we are root), migrates a database in it (`manage.py migrate`: the test
-database cannot be copied, transactional tests leave it flushed) and points a real Celery worker and a long-lived
-web process (Django's test client, persistent connections as in production) at it. While the worker settles 400
-payouts against the sandbox gateway, the cluster is restarted (`pg_ctl restart -m fast`: every connection is cut).
-The worker's and the web process's connections must recover (CONN_HEALTH_CHECKS) and the sweeper (what beat runs
-every minute) must restart the lanes that died with their connection, so that the batch ends with each payout
-paid exactly once and a claim submitted after the restart is accepted, once."""
+database cannot be copied, transactional tests leave it flushed) and points a real Celery worker and a gunicorn
+with one worker process (persistent connections, CONN_MAX_AGE, as in production) at it. While the worker settles
+400 payouts against the sandbox gateway, the cluster is restarted (`pg_ctl restart -m fast`: every connection is
+cut). The web process's connection must recover (CONN_HEALTH_CHECKS), the settlement lanes that lost theirs must
+retry by themselves, and the sweeper (what beat runs every minute) must resolve the payouts the cut left
+submitted, so that the batch ends with each payout paid exactly once and a claim submitted after the restart is
+accepted, once. The cluster is stopped and its directory removed however the test ends."""
 
 import json
 import os
@@ -31,7 +32,11 @@ from payouts.tests.conftest import SandboxProcess, free_port
 from tests.faults.conftest import start_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
-PG_BIN = Path(os.environ.get("REDRESS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# The server binaries (Debian keeps them off PATH): REDRESS_PG_BIN, else the newest installed version.
+_INSTALLED = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0
+)
+PG_BIN = Path(os.environ.get("REDRESS_PG_BIN") or (_INSTALLED[-1] if _INSTALLED else "/usr/lib/postgresql/bin"))
 COUNT = 400
 
 SETUP = f"""
