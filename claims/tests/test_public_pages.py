@@ -157,5 +157,7 @@ def test_form_without_channel_defaults_to_alimtalk(incident):
 def test_form_email_channel_needs_an_address(incident):
     response = Client().post("/claims/new/", form_data(preferred_channel="email", email=""))
     assert response.status_code == 200
-    assert response.context["form"].errors["preferred_channel"] == ["이메일로 알림을 받으려면 이메일 주소를 입력해 주세요."]
+    assert response.context["form"].errors["preferred_channel"] == [
+        "이메일로 알림을 받으려면 이메일 주소를 입력해 주세요."
+    ]
     assert not Claim.objects.exists()
