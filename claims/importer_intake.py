@@ -8,15 +8,18 @@ calendar, a `bulk_update` whose CASE grows with the batch, a rendered template p
   round-robin agent when the team auto-assigns, an `assigned` history row), computing each deadline once per
   day of receipt and writing team, deadline and agent in the same COPY as the claim;
 - queues the claim_received messages per chunk after commit (`claim_import_notify_task` → `notify_many`),
-  keyed like `claim_submit`'s, so a repeat never sends twice.
+  keyed like `claim_submit`'s, so a repeat never sends twice. A worker killed between a chunk's commit and that
+  task, or a broker down at that moment, would leave the chunk's claimants without their notice:
+  `claims_received_notices_restore` (beat) writes the ones missing.
 """
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from claims import events
@@ -100,3 +103,27 @@ def claims_received_notify_many(*, claim_ids: list[int]) -> int:
     ]
     with transaction.atomic():
         return notify_many(event="claim_received", items=items)
+
+
+# A chunk's own notify task normally writes its notices within seconds; only older gaps are repaired.
+NOTICE_GRACE = timedelta(minutes=10)
+NOTICE_LOOKBACK = timedelta(days=2)
+
+
+def claims_received_notices_restore(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Periodic (beat): imported claims (they have an external id) created in the last two days whose
+    claim_received notice was never written get it now. Returns how many claims were given one."""
+    from notifications.models import Notification
+
+    now = now or timezone.now()
+    missing = list(
+        Claim.objects.filter(
+            external_id__isnull=False, created_at__gte=now - NOTICE_LOOKBACK, created_at__lt=now - NOTICE_GRACE
+        )
+        .exclude(Exists(Notification.objects.filter(claim_id=OuterRef("pk"), event="claim_received")))
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if missing:
+        claims_received_notify_many(claim_ids=missing)
+    return len(missing)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from claims.importer_intake import claims_received_notify_many
+from claims.importer_intake import claims_received_notices_restore, claims_received_notify_many
 from claims.services_import import claim_import_fail, claim_import_run, claim_imports_resume
 
 
@@ -29,3 +29,9 @@ def claim_imports_resume_task() -> int:
 def claim_import_notify_task(*, claim_ids: list[int]) -> int:
     """Queue the claim_received messages of one imported chunk. Safe to run twice: the outbox keys repeat."""
     return claims_received_notify_many(claim_ids=claim_ids)
+
+
+@shared_task
+def claims_received_notices_restore_task() -> int:
+    """Beat: imported claims whose claim_received notice was lost between a chunk's commit and its notify task."""
+    return claims_received_notices_restore()

@@ -19,6 +19,7 @@ from claims.services_import import (
     claim_import_run,
     claim_import_start,
 )
+from claims.tests.factories import submit_claim
 from claims.tests.test_importer import COLUMNS, csv_bytes, row
 from conftest import wait_for
 from core.exceptions import ApplicationError
@@ -191,3 +192,23 @@ def test_the_sweeper_queues_again_only_jobs_whose_worker_went_away(incident, age
 
     done = claim_import_run(import_id=dead.pk)
     assert done is not None and (done.status, done.imported) == ("done", 1)
+
+
+@pytest.mark.django_db
+def test_imported_claims_whose_notice_task_was_lost_get_their_notice_from_the_sweeper(incident):
+    from claims.importer import claims_import_csv
+    from claims.importer_intake import NOTICE_GRACE, claims_received_notices_restore
+
+    # The chunks committed but their notify tasks never ran (worker killed, broker down): no outbox rows.
+    claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes(seven_rows())), notify=False)
+    submitted = submit_claim(description="웹 접수")  # not imported: its notice is claim_submit's business
+    Notification.objects.all().delete()
+
+    assert claims_received_notices_restore() == 0, "a chunk's own task gets its grace period"
+    later = timezone.now() + NOTICE_GRACE + timedelta(seconds=1)
+    assert claims_received_notices_restore(now=later) == 6
+    notices = Notification.objects.filter(event="claim_received")
+    assert set(notices.values_list("claim_id", flat=True)) == set(
+        Claim.objects.exclude(pk=submitted.pk).values_list("pk", flat=True)
+    )
+    assert claims_received_notices_restore(now=later) == 0  # run twice: nothing more

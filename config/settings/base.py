@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "claims-bulk-jobs-resume": {"task": "claims.casework.tasks.claim_bulk_jobs_resume_task", "schedule": 300.0},
     # Imports whose worker died (running, no progress for ten minutes) are queued again and finish the rest.
     "claims-imports-resume": {"task": "claims.tasks.claim_imports_resume_task", "schedule": 120.0},
+    "claims-received-notices-restore": {
+        "task": "claims.tasks.claims_received_notices_restore_task",
+        "schedule": 600.0,
+    },
     # Payouts: resolve stuck submissions and restart stalled settlement; reconcile yesterday's gateway report.
     "payouts-sweep": {"task": "payouts.tasks.payouts_sweep_task", "schedule": 60.0},
     "payouts-reconcile-daily": {"task": "payouts.tasks.reconciliation_run_task", "schedule": crontab(hour=6, minute=0)},
