@@ -109,12 +109,15 @@ class Claimant(BaseModel):
         SMS = "sms", "문자"
         EMAIL = "email", "이메일"
 
+    # No index on created_at (BaseModel's): nothing looks claimants up by it, and each index costs every bulk import.
+    created_at = models.DateTimeField("생성 시각", auto_now_add=True)
     kind = models.CharField("구분", max_length=20, choices=Kind.choices)
     name = models.CharField("이름/상호", max_length=100)
     email = models.EmailField("이메일", blank=True)
-    # Digits only, e.g. 01012345678: exact-match search and duplicate detection rely on it.
-    phone = models.CharField("전화번호", max_length=11, db_index=True)
-    business_no = models.CharField("사업자등록번호", max_length=10, blank=True, db_index=True)
+    # Digits only, e.g. 01012345678: exact-match search and duplicate detection rely on it (indexes in Meta:
+    # exact match only, without the LIKE-pattern twin db_index adds on PostgreSQL).
+    phone = models.CharField("전화번호", max_length=11)
+    business_no = models.CharField("사업자등록번호", max_length=10, blank=True)
     preferred_channel = models.CharField(
         "선호 알림 채널", max_length=10, choices=Channel.choices, default=Channel.ALIMTALK
     )
@@ -131,6 +134,10 @@ class Claimant(BaseModel):
                 condition=Q(kind="individual") | ~Q(business_no="") | Q(anonymised_at__isnull=False),
                 name="claimant_business_has_business_no",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["phone"], name="claimant_phone_idx"),
+            models.Index(fields=["business_no"], name="claimant_business_no_idx"),
         ]
 
     def __str__(self) -> str:
@@ -197,8 +204,14 @@ class Claim(BaseModel):
         DUPLICATE = "duplicate", "중복 신고"
         OTHER = "other", "기타"
 
-    reference = models.CharField("접수번호", max_length=32, unique=True, editable=False)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims", verbose_name="장애")
+    # Indexes on this table are paid by every row a bulk import writes (the 105,116-row import spent more time
+    # maintaining them than writing the rows), so each one earns its place: no index that another one's leading
+    # column covers (incident, team, assigned_to), partial indexes on columns that are mostly NULL, and the
+    # reference unique through a constraint (a unique CharField adds an unused LIKE-pattern index).
+    reference = models.CharField("접수번호", max_length=32, editable=False)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="claims", verbose_name="장애", db_index=False
+    )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="claims", verbose_name="서비스")
     claimant = models.ForeignKey(Claimant, on_delete=models.PROTECT, related_name="claims", verbose_name="신고인")
     # Copied from the claimant at intake (it never changes) so filters and statistics need no join.
@@ -214,7 +227,13 @@ class Claim(BaseModel):
     status = models.CharField("상태", max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False)
     operator = models.CharField("운영 주체", max_length=10, choices=Operator.choices, editable=False)
     affiliate = models.ForeignKey(
-        Affiliate, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", editable=False
+        Affiliate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        editable=False,
+        db_index=False,
     )
     category = models.CharField("분류", max_length=30, choices=Category.choices, editable=False)
     subtype = models.CharField("비금전 세부유형", max_length=20, choices=Subtype.choices, blank=True)
@@ -227,6 +246,7 @@ class Claim(BaseModel):
         related_name="probable_duplicates",
         verbose_name="중복 의심 원건",
         editable=False,
+        db_index=False,
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -235,6 +255,7 @@ class Claim(BaseModel):
         blank=True,
         related_name="assigned_claims",
         verbose_name="담당자",
+        db_index=False,
     )
     submission_id = models.CharField("클라이언트 제출 ID", max_length=64, null=True, blank=True, editable=False)
     external_id = models.CharField("외부 ID", max_length=64, null=True, blank=True, editable=False)
@@ -246,7 +267,13 @@ class Claim(BaseModel):
 
     # Case work (claims.workflow and claims.casework write these; never edited by hand).
     team = models.ForeignKey(
-        "Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="claims", verbose_name="담당 팀"
+        "Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name="담당 팀",
+        db_index=False,
     )
     first_response_due_at = models.DateTimeField("처리 기한", null=True, blank=True, editable=False)
     first_responded_at = models.DateTimeField("최초 처리 시각", null=True, blank=True, editable=False)
@@ -262,6 +289,7 @@ class Claim(BaseModel):
         related_name="merged_claims",
         verbose_name="병합된 원건",
         editable=False,
+        db_index=False,
     )
     reject_reason_code = models.CharField(
         "기각 사유", max_length=30, choices=RejectReason.choices, blank=True, default="", db_default="", editable=False
@@ -279,9 +307,13 @@ class Claim(BaseModel):
             ("reopen_claim", "Can reopen answered, assessed or rejected claims"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="claim_unique_reference"),
             models.UniqueConstraint(fields=["incident", "external_id"], name="claim_unique_external_id_per_incident"),
+            # NULLs never collide, so leaving them out of the index changes nothing but its size.
             models.UniqueConstraint(
-                fields=["incident", "submission_id"], name="claim_unique_submission_id_per_incident"
+                fields=["incident", "submission_id"],
+                name="claim_unique_submission_id_per_incident",
+                condition=Q(submission_id__isnull=False),
             ),
             models.CheckConstraint(
                 condition=Q(operator="affiliate", affiliate__isnull=False) | Q(operator="own", affiliate__isnull=True),
@@ -297,6 +329,11 @@ class Claim(BaseModel):
             models.Index(fields=["claimant_kind", "-id"], name="claim_claimant_kind_idx"),
             models.Index(fields=["status", "first_response_due_at"], name="claim_status_due_idx"),
             models.Index(fields=["team", "status"], name="claim_team_status_idx"),
+            models.Index(fields=["affiliate"], name="claim_affiliate_idx", condition=Q(affiliate__isnull=False)),
+            models.Index(
+                fields=["duplicate_of"], name="claim_duplicate_of_idx", condition=Q(duplicate_of__isnull=False)
+            ),
+            models.Index(fields=["merged_into"], name="claim_merged_into_idx", condition=Q(merged_into__isnull=False)),
             # "How many claims came from this address within minutes of this one": only rows with an address.
             models.Index(
                 fields=["submitted_from", "received_at"],
