@@ -10,7 +10,7 @@ Row numbers are spreadsheet row numbers: the header is row 1, the first data row
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from queue import Full, Queue
@@ -329,11 +329,15 @@ def claims_import_csv(
     # The next chunk is read and validated in a thread while this one is written: the writer mostly waits for
     # PostgreSQL (which releases the GIL), so the two overlap. The thread only reads the file and checks rows;
     # every database call and every change to `result` stays in this thread, in chunk order.
-    for chunk in _in_background(_validated_chunks(reader, header_row=header_row, validate=validate, size=chunk_size)):
-        result.rejected.extend(chunk.rejected)
-        result.duplicates += chunk.duplicates
-        in_transaction = _progress_call(progress, chunk.processed, total, result)
-        writer.write(chunk.rows, result=result, in_transaction=in_transaction)
+    chunks = _in_background(_validated_chunks(reader, header_row=header_row, validate=validate, size=chunk_size))
+    try:
+        for chunk in chunks:
+            result.rejected.extend(chunk.rejected)
+            result.duplicates += chunk.duplicates
+            in_transaction = _progress_call(progress, chunk.processed, total, result)
+            writer.write(chunk.rows, result=result, in_transaction=in_transaction)
+    finally:
+        chunks.close()  # stops the thread now, not when the traceback holding this frame is dropped
     return result
 
 
@@ -377,7 +381,7 @@ def _validated_chunks(
 _DONE = object()
 
 
-def _in_background(items: Iterator[_Chunk], *, ahead: int = 2) -> Iterator[_Chunk]:
+def _in_background(items: Iterator[_Chunk], *, ahead: int = 2) -> Generator[_Chunk, None, None]:
     """Produce `items` in a daemon thread, at most `ahead` in advance; its exceptions are raised here. If the
     consumer stops early (an exception while writing), the thread stops at its next item."""
     queue: Queue[Any] = Queue(maxsize=ahead)
