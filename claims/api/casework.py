@@ -71,6 +71,9 @@ class ClaimNoteSerializer(serializers.ModelSerializer):
 class ClaimHistorySerializer(serializers.ModelSerializer):
     claim = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Blank for events that are not a status move (a note, a message): the schema must say so.
+    from_status = serializers.ChoiceField(choices=Claim.Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Claim.Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ClaimHistory
