@@ -4,6 +4,10 @@ Targets from issue 2: the admin claims list filtered by status and category, fir
 `GET /api/v1/claims/` first page ≤ 100 ms; the statistics endpoint ≤ 200 ms. Requests go through Django's test
 client (the whole stack but the socket), logged in as a support agent.
 
+Each case prints the median wall time and the median CPU time (this Python process plus the PostgreSQL backend
+serving it, read from /proc/PID/schedstat), each against its target, and the load average before and after: on
+a shared machine the wall time includes waiting for a core, the CPU time is what the request costs.
+
 The claims live under their own incident (`bench-1m`), so other benchmarks sharing the database do not change
 the statistics measured here; they are loaded once with INSERT … SELECT (bench/synth_sql.py) and reused.
 
@@ -111,11 +115,20 @@ class QueryRecorder:
             self.seconds += time.perf_counter() - started
 
 
+def verdict(ms: float, target: int) -> str:
+    return f"{ms / target:4.2f} {'met' if ms <= target else 'NOT'}"
+
+
 def _python_loop() -> int:
     total = 0
     for i in range(3_000_000):
         total += i
     return total
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def machine_speed() -> str:
@@ -127,34 +140,64 @@ def machine_speed() -> str:
         wall.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
     return (
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; a 3M-step Python loop takes "
+        f"{load_average()}; a 3M-step Python loop takes "
         f"{statistics.median(wall):.0f} ms wall, {statistics.median(cpu):.0f} ms CPU here "
         "(about 90 ms on an unloaded modern core)"
     )
 
 
-def measure(fn: Callable[[], object], runs: int, warmup: int = 2) -> dict[str, float]:
-    """Medians in ms of: wall time; this process's CPU time; time waiting for the database.
+def backend_pid() -> int | None:
+    from django.db import connection
 
-    On a shared machine the wall time includes waiting for a core; CPU + database is what the request costs
-    when it has the machine to itself, so both are printed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def backend_cpu_ms(pid: int | None) -> float | None:
+    """CPU time the PostgreSQL backend serving us has used so far, in ms (/proc/PID/schedstat, nanoseconds), or
+    None when the server is not on this machine."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            return int(stat.read().split()[0]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def measure(fn: Callable[[], object], runs: int, warmup: int = 2) -> dict[str, float]:
+    """Medians in ms of: wall time; this process's CPU time; the PostgreSQL backend's CPU time; their sum; time
+    waiting for the database.
+
+    On a shared machine the wall time includes waiting for a core; the CPU time (Python + PostgreSQL) is what the
+    request costs when it has the machine to itself, so both are printed."""
     from django.db import connection
 
     for _ in range(warmup):
         fn()
-    wall, cpu, db = [], [], []
+    wall, cpu, pg, total, db = [], [], [], [], []
     for _ in range(runs):
+        pid = backend_pid()
         recorder = QueryRecorder()
+        pg_started = backend_cpu_ms(pid)
         started, cpu_started = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(recorder):
             fn()
         wall.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
+        pg_ended = backend_cpu_ms(pid)
         db.append(recorder.seconds * 1000)
+        if pg_started is not None and pg_ended is not None and backend_pid() == pid:
+            pg.append(pg_ended - pg_started)
+            total.append(cpu[-1] + pg[-1])
+    nan = float("nan")
     return {
         "wall": statistics.median(wall),
         "max": max(wall),
         "cpu": statistics.median(cpu),
+        "pg": statistics.median(pg) if pg else nan,
+        "cpu_total": statistics.median(total) if total else statistics.median(cpu),
         "db": statistics.median(db),
     }
 
@@ -209,31 +252,38 @@ def main() -> None:
         ("GET /api/v1/stats/claims/ (tallies)", "stats", get("/api/v1/stats/claims/", incident=INCIDENT_CODE)),
     ]
     print(machine_speed())
-    print(f"medians of {args.runs} runs, in ms")
     print(
-        f"{'case':42} {'wall':>7} {'max':>7} {'cpu':>6} {'db':>6} {'target':>7} "
-        f"{'ratio':>6} {'(cpu+db)':>9} {'queries':>8}"
+        f"medians of {args.runs} runs, in ms. cpu = this Python process + its PostgreSQL backend (py, pg); "
+        "db = time waiting for the database"
     )
-    failed = []
+    print(
+        f"{'case':42} {'wall':>7} {'max':>7} {'cpu':>6} {'py':>6} {'pg':>5} {'db':>6} {'target':>6} "
+        f"{'wall':>9} {'cpu':>9} {'queries':>7}"
+    )
+    failed_wall, failed_cpu = [], []
     stats_median = 0.0
     for label, target, call in cases:
         recorder = QueryRecorder()
         with connection.execute_wrapper(recorder):
             call()
         m = measure(call, args.runs)
-        ratio = m["wall"] / TARGETS_MS[target]
-        if ratio > 1:
-            failed.append(label)
+        limit = TARGETS_MS[target]
+        if m["wall"] > limit:
+            failed_wall.append(label)
+        if m["cpu_total"] > limit:
+            failed_cpu.append(label)
         if target == "stats":
             stats_median = m["wall"]
         print(
-            f"{label:42} {m['wall']:7.1f} {m['max']:7.1f} {m['cpu']:6.1f} {m['db']:6.1f} {TARGETS_MS[target]:7d} "
-            f"{ratio:6.2f} {(m['cpu'] + m['db']) / TARGETS_MS[target]:9.2f} {len(recorder.sql):8d}"
+            f"{label:42} {m['wall']:7.1f} {m['max']:7.1f} {m['cpu_total']:6.1f} {m['cpu']:6.1f} {m['pg']:5.1f} "
+            f"{m['db']:6.1f} {limit:6d} {verdict(m['wall'], limit):>9} {verdict(m['cpu_total'], limit):>9} "
+            f"{len(recorder.sql):7d}"
         )
         if target == "admin_list":
             counts = [sql for sql in recorder.sql if "COUNT(" in sql.upper() and "claims_claim" in sql]
             estimates = [sql for sql in recorder.sql if sql.startswith("EXPLAIN")]
             print(f"{'':42} claim COUNTs: {len(counts)}, planner row estimates: {len(estimates)}")
+    print(f"after the cases: {load_average()}")
 
     # Named baseline: the same report counted from the claims, as it was before the tallies (and still is on SQLite).
     from claims.selectors import _claim_stats_report, claim_stats_rows_counted
@@ -246,11 +296,12 @@ def main() -> None:
     print(
         f"baseline: counting the {total:,} claims instead {baseline:.0f} ms median; tallies "
         f"{baseline / max(stats_median, 0.001):.0f}x faster ({ClaimTally.objects.filter(incident=incident).count():,} "
-        "tally rows read)"
+        "tally rows, summed by PostgreSQL)"
     )
     print(
-        "ratio = wall median / target (≤ 1.00 meets it); (cpu+db) = the same without waiting for a busy core."
-        + (f" Over target on wall time: {'; '.join(failed)}" if failed else "")
+        "met = median ≤ target; the cpu verdict is what the request costs without waiting for a busy core. "
+        + (f"Over target on wall time: {'; '.join(failed_wall)}. " if failed_wall else "All met on wall time. ")
+        + (f"Over target on CPU time: {'; '.join(failed_cpu)}." if failed_cpu else "All met on CPU time.")
     )
 
 

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Claimant, Incident, Service
-from reporting.selectors import claim_tally_available, claim_tally_rows
+from reporting.selectors import TallyTotals, claim_tally_available, claim_tally_totals
 
 STATS_CACHE_SECONDS = 30
 OWN_CATEGORIES = (
@@ -95,7 +95,7 @@ def claim_stats(*, incident: Incident, use_cache: bool = True) -> dict[str, Any]
     themselves are counted and, with `use_cache`, the result is kept for STATS_CACHE_SECONDS.
     """
     if claim_tally_available():
-        return _claim_stats_report(incident=incident, rows=claim_tally_rows(incident=incident))
+        return _claim_stats_from_totals(incident=incident, totals=claim_tally_totals(incident=incident))
     cache_key = f"claims:stats:v2:{incident.pk}"
     if use_cache:
         cached = cache.get(cache_key)
@@ -119,21 +119,31 @@ def claim_stats_rows_counted(*, incident: Incident) -> list[tuple[str, str, str,
 
 
 def _claim_stats_report(*, incident: Incident, rows: list[tuple[str, str, str, int, str, date, int]]) -> dict[str, Any]:
-    generated_at = timezone.now()
-    by_operator: dict[str, int] = defaultdict(int)
-    by_category: dict[str, int] = defaultdict(int)
-    by_kind: dict[str, int] = defaultdict(int)
-    by_service: dict[int, int] = defaultdict(int)
-    by_status: dict[str, int] = defaultdict(int)
-    by_day: dict[str, int] = defaultdict(int)
+    """The report from rows of (operator, category, claimant_kind, service_id, status, day, count)."""
+    totals: dict[str, dict[Any, int]] = {
+        name: defaultdict(int)
+        for name in ("operator", "operator_category", "operator_claimant_kind", "service", "status", "day")
+    }
     for operator, category, kind, service_id, status, day, n in rows:
-        by_operator[operator] += n
-        by_service[service_id] += n
-        by_status[status] += n
-        by_day[day.isoformat()] += n
-        if operator == Claim.Operator.OWN:
-            by_category[category] += n
-            by_kind[kind] += n
+        if not n:
+            continue
+        totals["operator"][operator] += n
+        totals["operator_category"][(operator, category)] += n
+        totals["operator_claimant_kind"][(operator, kind)] += n
+        totals["service"][service_id] += n
+        totals["status"][status] += n
+        totals["day"][day] += n
+    return _claim_stats_from_totals(incident=incident, totals=cast(TallyTotals, totals))
+
+
+def _claim_stats_from_totals(*, incident: Incident, totals: TallyTotals) -> dict[str, Any]:
+    generated_at = timezone.now()
+    by_operator = totals["operator"]
+    by_category = {c: n for (o, c), n in totals["operator_category"].items() if o == Claim.Operator.OWN}
+    by_kind = {k: n for (o, k), n in totals["operator_claimant_kind"].items() if o == Claim.Operator.OWN}
+    by_service = totals["service"]
+    by_status = totals["status"]
+    by_day = {day.isoformat(): n for day, n in totals["day"].items()}
     total = sum(by_operator.values())
     own = by_operator.get(Claim.Operator.OWN, 0)
     service_codes = dict(Service.objects.filter(incident=incident).order_by("code").values_list("id", "code"))

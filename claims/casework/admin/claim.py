@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from claims import services as intake_services
 from claims.casework import bulk, selectors
@@ -56,6 +58,20 @@ class EstimatedCountPaginator(Paginator):
             plan = json.loads(plan)
         estimate = int(plan[0]["Plan"]["Plan Rows"])
         return super().count if estimate < self.EXACT_BELOW else estimate
+
+
+class ClaimChangeList(ChangeList):
+    """Row links keep the list's filters, as Django's do, without resolving every row's URL to learn that it is
+    not the list itself (add_preserved_filters does, when filters are set: a fifth of a filtered page's CPU)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read only by the row links (admin_list.items_for_result): they get it from url_for_result instead.
+        self.row_query, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result: Any) -> str:
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_query}" if self.row_query else url
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -121,6 +137,20 @@ class ClaimCaseworkAdminMixin:
     ]
 
     # --- lists ---
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ClaimChangeList
+
+    def action_checkbox(self, obj: Claim) -> str:
+        """The same checkbox as ModelAdmin.action_checkbox, without rendering a widget template per row (a fifth
+        of the list page's CPU time for 50 rows)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         base = list(super().get_list_display(request))  # type: ignore[misc]
