@@ -427,6 +427,7 @@ def entitlement_cancel(*, entitlement: Entitlement, reason: str, actor: Any) -> 
         raise ApplicationError("지급 진행 중이거나 완료된 보상은 취소할 수 없습니다.")
     if not reason.strip():
         raise ValidationError({"reason": ["취소 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="취소 사유", value=reason)
     _cancel(entitlement=entitlement, reason=reason.strip(), actor=actor)
     return entitlement
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from council import events, selectors
 from council.ics import meeting_ics
 from council.models import Attendance, Council, CouncilMember, Meeting, MeetingEvent
@@ -134,6 +135,7 @@ def meeting_transition(*, meeting: Meeting, to_state: str, actor: Any, reason: s
     require_perm(actor, "council.change_meeting")
     if to_state in (Meeting.State.CANCELLED, Meeting.State.POSTPONED) and not (reason or "").strip():
         raise ValidationError({"reason": ["취소·연기 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="사유", value=reason)
     now = timezone.now()
     fields = ["state", "updated_at"]
     if to_state == Meeting.State.HELD:

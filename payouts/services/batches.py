@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from compensation.models import Entitlement
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from payouts import events
 from payouts.models import BankAccount, Payout, PayoutBatch
 from payouts.services.payouts import payouts_refresh_risk
@@ -158,6 +159,7 @@ def payout_batch_reject(*, batch: PayoutBatch, actor: Any, reason: str) -> Payou
     _check_move(batch, PayoutBatch.Status.REJECTED)
     if not (reason or "").strip():
         raise ValidationError({"reason": ["반려 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="반려 사유", value=reason)
     if not actor.has_perm("payouts.approve_payoutbatch"):
         raise PermissionDenied
     if batch.created_by_id == actor.pk:
@@ -179,6 +181,7 @@ def payout_batch_cancel(*, batch: PayoutBatch, actor: Any, reason: str) -> Payou
     _check_move(batch, PayoutBatch.Status.CANCELLED)
     if not (reason or "").strip():
         raise ValidationError({"reason": ["취소 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="취소 사유", value=reason)
     if not (actor.pk == batch.created_by_id or actor.has_perm("payouts.approve_payoutbatch")):
         raise PermissionDenied
     batch.status = PayoutBatch.Status.CANCELLED

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from compensation.models import Entitlement
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from notifications.services import notify
 from payouts import events
 from payouts.models import BankAccount, LedgerEntry, Payout, PayoutAttempt, PayoutBatch
@@ -119,6 +120,7 @@ def payout_risk_decide(*, payout: Payout, decision: str, note: str, actor: Any) 
         raise ValidationError({"decision": ["확인 후 지급 또는 지급 보류를 고르세요."]})
     if not (note or "").strip():
         raise ValidationError({"note": ["판단 근거를 적어 주세요."]})
+    reject_rrn_in(field="note", label="판단 근거", value=note)
     if not payout.risk_flags:
         raise ApplicationError("위험 신호가 없는 지급입니다.")
     if payout.status not in (Payout.Status.PENDING, Payout.Status.FAILED_PERMANENT, Payout.Status.RETURNED):
@@ -152,6 +154,7 @@ def payout_cancel(*, payout: Payout, reason: str, actor: Any) -> Payout:
         raise ApplicationError(f"'{payout.get_status_display()}' 상태의 지급은 취소할 수 없습니다.")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["취소 사유를 적어 주세요."]})
+    reject_rrn_in(field="reason", label="취소 사유", value=reason)
     if actor is not None and not actor.has_perm("payouts.change_payout"):
         raise PermissionDenied
     if (
@@ -234,6 +237,7 @@ def payout_mark_returned(*, payout: Payout, actor: Any, note: str = "") -> Payou
         return payout
     if payout.status != Payout.Status.PAID:
         raise ApplicationError("지급 완료된 건만 반환 처리할 수 있습니다.")
+    reject_rrn_in(field="note", label="반환 메모", value=note)
     if actor is not None and not actor.has_perm("payouts.change_payout"):
         raise PermissionDenied
     attempt = PayoutAttempt.objects.select_for_update().get(payout=payout, number=payout.attempt_no)

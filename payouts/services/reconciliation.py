@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in
 from payouts.gateways.base import GatewayError, get_gateway
 from payouts.models import PayoutAttempt, ReconciliationException, ReconciliationRun
 
@@ -115,6 +116,7 @@ def reconciliation_exception_resolve(
         return exception
     if not (note or "").strip():
         raise ValidationError({"note": ["처리 내용을 적어 주세요."]})
+    reject_rrn_in(field="note", label="처리 내용", value=note)
     if not actor.has_perm("payouts.change_reconciliationexception"):
         raise PermissionDenied
     if exception.run.status != ReconciliationRun.Status.DONE:

@@ -141,3 +141,13 @@ def test_resolutions_conflicts_and_action_items_refuse_an_rrn(council, seats, en
         enter(meeting, seats)
     assert info.value.message_dict[field][0].startswith(f"{label}에 주민등록번호")
     assert not model.objects.exists()
+
+
+def test_a_cancellation_reason_is_refused(council):
+    from council.models import Meeting
+
+    meeting = plan_meeting(council=council)
+    with pytest.raises(ValidationError) as excinfo:
+        services.meeting_transition(meeting=meeting, to_state="cancelled", actor=None, reason=f"위원 {RRN} 사정")
+    assert "주민등록번호" in excinfo.value.message_dict["reason"][0]
+    assert Meeting.objects.get(pk=meeting.pk).state == "planned"
