@@ -248,24 +248,37 @@ def build_query(compiled: CompiledVersion, *, per_claim: bool = False) -> tuple[
         f"(CASE WHEN {a1} < {minimum} THEN 0 ELSE {a1} END) AS a1 "
         f"FROM {Claim._meta.db_table} c {evidence_join} {m} {t} WHERE {where}{fence}"
     )
+    with_k = ""
     if use_key:
-        # Only claims with money need to know who the claimant is: look the key up for those alone instead of
-        # joining every claimant (a claim with a1 = 0 neither adds to nor draws on anyone's cap).
-        capped = (
-            f"SELECT k.*, (CASE WHEN k.a1 > 0 THEN (SELECT COALESCE(NULLIF(cl.business_no, ''), cl.phone) "
-            f"FROM {Claimant._meta.db_table} cl WHERE cl.id = k.claimant_id) END) AS ckey FROM ({capped}) k{fence}"
-        )
-        earlier = (
-            "COALESCE(SUM(a1) OVER (PARTITION BY ckey ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
-        )
+        # The per-claimant cap needs a running sum per claimant key in id order: a sort and a window. Only claims
+        # with money take part (a claim with a1 <= 0 neither adds to nor draws on anyone's cap and keeps a1), so
+        # the per-claim rows are materialized once (`k`) and split: the cash rows alone look their claimant key
+        # up (in claimant id order, for locality), are sorted by key (byte order: only equality matters) and
+        # windowed; the others go straight through. Measured on 1M claims: a fifth less backend CPU than
+        # sorting and windowing every row (docs/compensation.md).
         cap = compiled.cap_per_claimant
         assert cap is not None
-        left = sql.greatest(f"{sql.lit(cap)} - {earlier}", "0")
-        windowed = f"SELECT id, r, tier, claimant_kind, service_id, a1, {left} AS left_won FROM ({capped}) w{fence}"
-        amount = (
-            f"(CASE WHEN a1 = 0 THEN 0 WHEN a1 <= left_won THEN a1 WHEN left_won >= {minimum} THEN left_won ELSE 0 END)"
+        materialized = "MATERIALIZED " if sql.pg else ""
+        with_k = f"WITH k AS {materialized}({capped}) "
+        cash = f"SELECT * FROM k WHERE a1 > 0 ORDER BY claimant_id{fence}" if sql.pg else "SELECT * FROM k WHERE a1 > 0"
+        keyed = (
+            "SELECT ck.*, (SELECT COALESCE(NULLIF(cl.business_no, ''), cl.phone) "
+            f"FROM {Claimant._meta.db_table} cl WHERE cl.id = ck.claimant_id) AS ckey FROM ({cash}) ck{fence}"
         )
-        source = f"SELECT id, r, tier, claimant_kind, service_id, {amount} AS amount FROM ({windowed}) v{fence}"
+        partition = 'ckey COLLATE "C"' if sql.pg else "ckey"
+        earlier = (
+            f"COALESCE(SUM(a1) OVER (PARTITION BY {partition} ORDER BY id "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+        )
+        if sql.pg:
+            earlier = f"CAST({earlier} AS BIGINT)"
+        left = sql.greatest(f"{sql.lit(cap)} - {earlier}", "0")
+        windowed = f"SELECT id, r, tier, claimant_kind, service_id, a1, {left} AS left_won FROM ({keyed}) w{fence}"
+        amount = f"(CASE WHEN a1 <= left_won THEN a1 WHEN left_won >= {minimum} THEN left_won ELSE 0 END)"
+        source = (
+            "SELECT id, r, tier, claimant_kind, service_id, a1 AS amount FROM k WHERE a1 <= 0 UNION ALL "
+            f"SELECT id, r, tier, claimant_kind, service_id, {amount} AS amount FROM ({windowed}) v"
+        )
     else:
         source = f"SELECT id, r, tier, claimant_kind, service_id, a1 AS amount FROM ({capped}) v"
 
@@ -275,13 +288,13 @@ def build_query(compiled: CompiledVersion, *, per_claim: bool = False) -> tuple[
         assert all(rule.remedy in RemedyType.values for rule in compiled.rules)
         remedies = " ".join(f"WHEN {rule.index} THEN '{rule.remedy}'" for rule in compiled.rules)
         remedy = f"(CASE r {remedies} ELSE 'none' END)" if remedies else "'none'"
-        return f"SELECT id, {remedy} AS remedy, amount FROM ({source}) s{fence}", sql.params
+        return f"{with_k}SELECT id, {remedy} AS remedy, amount FROM ({source}) s{fence}", sql.params
 
     bucket_whens = " ".join(f"WHEN amount < {edge} THEN {index}" for index, edge in enumerate(HISTOGRAM_EDGES, start=1))
     bucket = f"(CASE WHEN amount <= 0 THEN 0 {bucket_whens} ELSE {len(HISTOGRAM_EDGES) + 1} END)"
     paid = f"SELECT r, tier, claimant_kind, service_id, amount, {bucket} AS bucket FROM ({source}) s{fence}"
     query = (
-        "SELECT r, tier, claimant_kind, service_id, bucket, COUNT(*), COALESCE(SUM(amount), 0) "
+        f"{with_k}SELECT r, tier, claimant_kind, service_id, bucket, COUNT(*), COALESCE(SUM(amount), 0) "
         f"FROM ({paid}) paid GROUP BY r, tier, claimant_kind, service_id, bucket"
     )
     return query, sql.params
