@@ -22,7 +22,7 @@ def result_rows(client: Client, params: dict[str, str]) -> str:
 @pytest.mark.parametrize("params", [{}, {"status__exact": "received", "category__exact": "non_monetary", "o": "-1"}])
 def test_rows_render_as_django_renders_them(agent, incident, monkeypatch, params):
     submit_claim(name="<김&철수>")
-    submit_claim(kind="small_business", business_no="220-81-62517", name="꽃집 \"A\"")
+    submit_claim(kind="small_business", business_no="220-81-62517", name='꽃집 "A"')
     client = Client()
     client.force_login(agent)
     ours = result_rows(client, params)
