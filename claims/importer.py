@@ -11,6 +11,8 @@ Row numbers are spreadsheet row numbers: the header is row 1, the first data row
 import re
 import threading
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from queue import Full, Queue
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.errors import UniqueViolation
 
 from claims.importer_csv import COLUMNS, Source, header_columns, open_csv, parse_received_at
 from claims.importer_intake import ImportRouter, claims_imported_notify
@@ -39,6 +42,7 @@ IMPORT_CONSENT_PRIVACY = True
 ANALYZE_AFTER_ROWS = 10_000
 # Any constant would do: it namespaces the per-incident lock that serialises concurrent imports.
 _ADVISORY_LOCK_NAMESPACE = 0x1C1A
+_EXTERNAL_ID_CONSTRAINT = "claim_unique_external_id_per_incident"
 
 # Fast paths for the common, plainly valid cell; anything they do not accept goes through the shared cleaning
 # functions (claims.intake), which decide and word the error. Each pattern accepts a subset of what the shared
@@ -332,11 +336,10 @@ def claims_import_csv(
     chunks = _in_background(_validated_chunks(reader, header_row=header_row, validate=validate, size=chunk_size))
     try:
         for chunk in chunks:
-            result.rejected.extend(chunk.rejected)
-            result.duplicates += chunk.duplicates
-            in_transaction = _progress_call(progress, chunk.processed, total, result)
-            writer.write(chunk.rows, result=result, in_transaction=in_transaction)
+            writer.write(chunk, result=result, in_transaction=_progress_call(progress, chunk.processed, total, result))
+        writer.flush(result=result)
     finally:
+        writer.close()
         chunks.close()  # stops the thread now, not when the traceback holding this frame is dropped
     return result
 
@@ -423,8 +426,42 @@ def _progress_call(progress: ProgressCallback | None, processed: int, total: int
     return lambda: progress(processed, total, result)
 
 
+@dataclass(slots=True)
+class _Planned:
+    """One chunk on its way through the pipelined writer: looked up, then prepared, then committed."""
+
+    chunk: _Chunk
+    in_transaction: Callable[[], None] | None
+    fresh: list[_Row]  # rows whose external id the database did not know at look-up
+    person_ids: list[int] = field(default_factory=list)
+    auto: dict[int, tuple[Any, list[_Row]]] = field(default_factory=dict)  # rows to hand out round-robin
+    people: bytes = b""  # binary COPY data
+    claims: bytes = b""
+
+
+class _Stale(Exception):
+    """Another import of the incident committed some of a chunk's rows after the chunk was looked up."""
+
+
 class _ChunkWriter:
-    """Writes one chunk of valid rows atomically: skip known external ids, flag duplicates, store."""
+    """Writes chunks of valid rows, each atomically with its progress: skip known external ids, flag duplicates,
+    route, store.
+
+    On PostgreSQL the writer is a pipeline: while chunk N is COPYed and committed here (this thread waits for the
+    server with the GIL released), a helper thread looks chunk N+1 up on a connection of its own (known external
+    ids, references, ids from the sequences, earlier claims for the duplicate index) and prepares it (duplicate
+    flags, team and deadline, binary COPY data). When the caller holds a transaction open (tests; its rows are invisible
+    to another connection), the look-ups run here before each commit and only the preparation overlaps. Every
+    write stays in this thread, chunks commit in file order, each with its progress (and its round-robin agents,
+    taken in the transaction), so a crash leaves whole chunks only; an error in either thread stops both.
+
+    A chunk's look-ups do not need the previous chunk committed: the file's external ids are unique (the reader
+    drops repeats), its new duplicate keys are not in earlier chunks (or they would be in the index already),
+    and ids come from the sequences beforehand. Another import of the incident committing in between can change
+    them: the chunk's COPY, under the per-incident lock, then collides with one of its rows on the unique external
+    id (`_Stale`); the chunk rolls back and the chunks in flight are looked up and prepared again from a fresh
+    duplicate index. (A claim another import commits in between with the same phone is not seen by the chunk's
+    duplicate look-up: probable-duplicate flags are advisory, and API intake is not locked out either.)"""
 
     def __init__(self, *, incident: Incident, actor: Any, notify: bool) -> None:
         self.incident = incident
@@ -434,7 +471,12 @@ class _ChunkWriter:
         self.router = ImportRouter()
         self.postgres = connection.vendor == "postgresql"
         self.described_rows = self._described_rows()
-        self.rows_since_analyze = 0
+        self._pending: _Planned | None = None  # prepared, to commit next
+        self._pool: ThreadPoolExecutor | None = None
+        self._aside = False  # look-ups in the helper thread, on its own connection
+        self._raw: Any = None
+        self._committed = 0  # rows committed so far (this thread only)
+        self._analysed_at = 0  # self._committed at the last ANALYZE
 
     def _described_rows(self) -> int:
         """How many claims the planner's statistics think there are (0 when never analysed)."""
@@ -450,7 +492,8 @@ class _ChunkWriter:
         within seconds, long before autovacuum analyses them again, and plans made for the small table probe
         the indexes the slow way. So each time the import has doubled what the statistics describe, refresh
         them: ANALYZE samples at most 30,000 rows, a fraction of a second."""
-        if not self.postgres or self.rows_since_analyze < max(self.described_rows, ANALYZE_AFTER_ROWS):
+        since = self._committed - self._analysed_at
+        if not self.postgres or since < max(self.described_rows, ANALYZE_AFTER_ROWS):
             return
         # Only the columns the import looks up by (and the table sizes, which any ANALYZE refreshes): the long
         # text columns are what makes a full ANALYZE expensive.
@@ -459,8 +502,8 @@ class _ChunkWriter:
                 f"ANALYZE {Claim._meta.db_table} (id, incident_id, claimant_id, external_id, duplicate_of_id),"
                 f" {Claimant._meta.db_table} (id, phone, business_no)"
             )
-        self.described_rows += self.rows_since_analyze
-        self.rows_since_analyze = 0
+        self.described_rows += since
+        self._analysed_at += since
 
     def _known_external_ids(self, rows: list[_Row]) -> set[str]:
         if not rows:
@@ -478,42 +521,170 @@ class _ChunkWriter:
             )
             return {external_id for (external_id,) in cursor.fetchall()}
 
-    def write(self, rows: list[_Row], *, result: ImportResult, in_transaction: Callable[[], None] | None) -> None:
+    def write(self, chunk: _Chunk, *, result: ImportResult, in_transaction: Callable[[], None] | None) -> None:
+        """Write `chunk` (on PostgreSQL: commit the previous one and prepare this one; `flush` commits the last)."""
+        if self.postgres:
+            self._pipeline([(chunk, in_transaction)], result=result)
+            return
+        result.rejected.extend(chunk.rejected)
+        result.duplicates += chunk.duplicates
         self._keep_statistics()
+        rows = chunk.rows
         known = self._known_external_ids(rows)
         fresh = [r for r in rows if r.external_id not in known]
-        # Reserved before the chunk's transaction so the incident row is not locked while rows are written;
-        # a chunk that fails leaves a gap in the numbering, never a reused reference.
         references = incident_reserve_references(incident_id=self.incident.pk, count=len(fresh)) if fresh else []
         with transaction.atomic():
-            if fresh and self.postgres:
-                # Two imports of one file at once: the second waits, then sees the first one's rows as known.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, self.incident.pk])
-                late = self._known_external_ids(fresh)
-                fresh = [r for r in fresh if r.external_id not in late]
             result.duplicates += len(rows) - len(fresh)
             if fresh:
                 self.duplicates.load(fresh)
-                for row, reference in zip(fresh, references, strict=False):
+                for row, reference in zip(fresh, references, strict=True):
                     row.reference = reference
                     self.duplicates.flag(row)
                 self.router.plan(fresh)
-                if self.postgres:
-                    from claims.importer_copy import copy_chunk
-
-                    copy_chunk(rows=fresh, incident=self.incident)
-                else:
-                    _orm_chunk(rows=fresh, incident=self.incident)
+                _orm_chunk(rows=fresh, incident=self.incident)
                 self.duplicates.settle(fresh)
                 self.router.record(fresh)
                 result.imported += len(fresh)
-                self.rows_since_analyze += len(fresh)
                 result.probable_duplicates += sum(1 for r in fresh if r.duplicate_of is not None)
                 if self.notify:
                     claims_imported_notify(claim_ids=[r.claim_id for r in fresh if r.claim_id])
             if in_transaction is not None:
                 in_transaction()
+
+    def flush(self, *, result: ImportResult) -> None:
+        """Commit the chunk still in the pipeline."""
+        if self.postgres:
+            self._pipeline([], result=result)
+
+    def close(self) -> None:
+        """Stop the helper thread (after the chunk it is preparing, if any) and close its connection."""
+        if self._pool is not None:
+            if self._aside:
+                self._pool.submit(lambda: connection.close())  # resolved in the helper thread: its connection
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _pipeline(self, todo: list[tuple[_Chunk, Callable[[], None] | None]], *, result: ImportResult) -> None:
+        """Look up and prepare each chunk of `todo` while the pending chunk commits here."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claims-import-prepare")
+            # The helper thread looks chunks up on a connection of its own, unless the caller holds a transaction
+            # open (its rows are visible to this connection only): then look-ups stay here, before each commit.
+            self._aside = not connection.in_atomic_block
+            connection.ensure_connection()
+            self._raw = connection.connection  # lends its adapters to copy_data in the helper thread
+        tz = timezone.get_current_timezone()
+        while todo or self._pending is not None:
+            future: Future[_Planned] | None = None
+            if todo:
+                chunk, in_transaction = todo.pop(0)
+                if self._aside:
+                    future = self._pool.submit(self._look_up_and_prepare, chunk, in_transaction, tz)
+                else:
+                    future = self._pool.submit(self._prepare, self._look_up(chunk, in_transaction), tz)
+            try:
+                if self._pending is not None:
+                    self._commit(self._pending, result=result)
+            except _Stale:
+                assert self._pending is not None
+                redo = [self._pending] + ([future.result()] if future is not None else [])
+                self._pending = None
+                # Start over from what is committed: the index is filled again from the database as chunks need it.
+                self.duplicates = _DuplicateIndex(incident_id=self.incident.pk)
+                for planned in redo:
+                    for row in planned.chunk.rows:
+                        _reset(row)
+                todo[:0] = [(planned.chunk, planned.in_transaction) for planned in redo]
+                continue
+            except BaseException:
+                if future is not None:
+                    futures_wait([future])  # the helper thread touches nothing after this
+                self._pending = None
+                raise
+            self._pending = future.result() if future is not None else None
+            if not todo:
+                return
+
+    def _look_up_and_prepare(self, chunk: _Chunk, in_transaction: Callable[[], None] | None, tz: Any) -> _Planned:
+        return self._prepare(self._look_up(chunk, in_transaction), tz)
+
+    def _look_up(self, chunk: _Chunk, in_transaction: Callable[[], None] | None) -> _Planned:
+        """What a chunk needs from the database before it is prepared: known ids, references, ids, duplicates."""
+        from claims.importer_copy import copy_next_ids
+
+        self._keep_statistics()
+        known = self._known_external_ids(chunk.rows)
+        planned = _Planned(chunk, in_transaction, [r for r in chunk.rows if r.external_id not in known])
+        fresh = planned.fresh
+        if fresh:
+            # Reserved outside the chunk's transaction so the incident row is not locked while rows are written; a
+            # chunk that fails leaves a gap in the numbering, never a reused reference.
+            references = incident_reserve_references(incident_id=self.incident.pk, count=len(fresh))
+            planned.person_ids, claim_ids = copy_next_ids(len(fresh))
+            for row, reference, claim_id in zip(fresh, references, claim_ids, strict=True):
+                row.reference = reference
+                row.claim_id = claim_id
+            self.duplicates.load(fresh)
+        return planned
+
+    def _prepare(self, planned: _Planned, tz: Any) -> _Planned:
+        """Duplicate flags, team and deadline, binary COPY data: no database access, run in the helper thread."""
+        from claims.importer_copy import copy_data
+
+        fresh = planned.fresh
+        if fresh:
+            with timezone.override(tz):
+                for row in fresh:
+                    self.duplicates.flag(row)
+                self.duplicates.settle(fresh)  # claim ids are known already
+                planned.auto = self.router.route(fresh)
+            if not planned.auto:  # else packed in the chunk's transaction, once agents are handed out
+                planned.people, planned.claims = copy_data(
+                    rows=fresh, person_ids=planned.person_ids, incident_id=self.incident.pk, conn=self._raw
+                )
+        return planned
+
+    def _commit(self, planned: _Planned, *, result: ImportResult) -> None:
+        from claims.importer_copy import copy_data, copy_write
+
+        fresh = planned.fresh
+        with transaction.atomic():
+            if fresh:
+                # Two imports of one incident at once take turns chunk by chunk. A row the other one committed after
+                # this chunk was looked up collides with it on the unique external id: then the chunk is stale.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, self.incident.pk])
+                if planned.auto:
+                    self.router.assign(planned.auto)
+                    planned.people, planned.claims = copy_data(
+                        rows=fresh, person_ids=planned.person_ids, incident_id=self.incident.pk, conn=self._raw
+                    )
+                try:
+                    copy_write(people=planned.people, claims=planned.claims)
+                except UniqueViolation as exc:
+                    if exc.diag.constraint_name == _EXTERNAL_ID_CONSTRAINT:
+                        raise _Stale from exc
+                    raise
+                self.router.record(fresh)
+                if self.notify:
+                    claims_imported_notify(claim_ids=[r.claim_id for r in fresh if r.claim_id])
+            result.rejected.extend(planned.chunk.rejected)
+            result.duplicates += planned.chunk.duplicates + len(planned.chunk.rows) - len(fresh)
+            result.imported += len(fresh)
+            result.probable_duplicates += sum(1 for r in fresh if r.duplicate_of is not None)
+            self._committed += len(fresh)
+            if planned.in_transaction is not None:
+                planned.in_transaction()
+
+
+def _reset(row: _Row) -> None:
+    """Forget what a look-up and a preparation set on the row, to do them again."""
+    row.duplicate_of = None
+    row.claim_id = None
+    row.reference = ""
+    row.team_id = None
+    row.first_response_due_at = None
+    row.assigned_to_id = None
 
 
 def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:

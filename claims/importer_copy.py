@@ -7,13 +7,16 @@ the model field's default, so a field added later with a default needs no change
 The COPY is binary: psycopg packs each row in C from the column types read from the catalogue, about four times
 less Python time than the text format, and PostgreSQL has no timestamps or numbers to parse."""
 
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
 from django.utils import timezone
+from psycopg import Copy
+from psycopg.copy import FileWriter
 
-from claims.models import Claim, Claimant, Incident
+from claims.models import Claim, Claimant
 
 if TYPE_CHECKING:
     from claims.importer import _Row
@@ -57,11 +60,11 @@ class _Table:
             self.types = [int(oids[name]) for name in self.names]
         return self.types
 
-    def defaults(self) -> tuple[Any, ...]:
-        return tuple(f.get_db_prep_save(f.get_default(), connection) for f in self.constant)
+    def defaults(self, conn: Any) -> tuple[Any, ...]:
+        return tuple(f.get_db_prep_save(f.get_default(), conn) for f in self.constant)
 
-    def row_defaults(self) -> tuple[Any, ...]:
-        return tuple(f.get_db_prep_save(f.get_default(), connection) for f in self.per_row)
+    def row_defaults(self, conn: Any) -> tuple[Any, ...]:
+        return tuple(f.get_db_prep_save(f.get_default(), conn) for f in self.per_row)
 
 
 _tables: dict[str, _Table] = {}
@@ -86,43 +89,64 @@ def _next_ids(cursor: Any, tables: Sequence[_Table], count: int) -> list[list[in
     return [sorted(row[i] for row in fetched) for i in range(len(tables))]
 
 
-def copy_chunk(*, rows: "list[_Row]", incident: Incident) -> None:
-    """Insert one chunk's claimants and claims; call inside the chunk's transaction."""
-    from claims.importer import IMPORT_CONSENT_PRIVACY
+def copy_tables() -> tuple[_Table, _Table]:
+    """The claimant and claim COPY descriptions (built once, then cached: any thread may use them)."""
+    return _table(Claimant, CLAIMANT_FIELDS), _table(Claim, CLAIM_FIELDS)
 
-    claimants = _table(Claimant, CLAIMANT_FIELDS)
-    claims = _table(Claim, CLAIM_FIELDS)
-    now = timezone.now()
+
+def copy_next_ids(count: int) -> tuple[list[int], list[int]]:
+    """`count` fresh claimant ids and claim ids, in one round trip. Sequences are not transactional, so this may
+    run before the chunk's transaction: a chunk that fails leaves a gap, as it would anyway."""
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
-        person_ids, claim_ids = _next_ids(cursor, [claimants, claims], len(rows))
-        for row, claim_id in zip(rows, claim_ids, strict=True):
-            row.claim_id = claim_id
+        tables = copy_tables()
+        person_ids, claim_ids = _next_ids(cursor, tables, count)
+        for table in tables:
+            table.column_types(cursor)  # read once, for copy_data
+    return person_ids, claim_ids
 
-        constant = claimants.defaults()
+
+def copy_data(*, rows: "list[_Row]", person_ids: list[int], incident_id: int, conn: Any) -> tuple[bytes, bytes]:
+    """The binary COPY data of one chunk's claimants and claims, ids already set (`person_ids`, `row.claim_id`).
+    No I/O: psycopg packs the rows into memory (`conn` only lends its adapters), so this may run in another
+    thread than the connection's, while the connection is busy."""
+    from claims.importer import IMPORT_CONSENT_PRIVACY
+
+    claimants, claims = copy_tables()
+    now = timezone.now()
+    people, out = io.BytesIO(), io.BytesIO()
+    with conn.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(people)) as copy:
+        copy.set_types(claimants.types)
+        constant = claimants.defaults(connection)
         per_row = bool(claimants.per_row)
-        types = claimants.column_types(cursor)
-        with cursor.copy(claimants.copy_sql) as copy:
-            copy.set_types(types)
-            for row, person_id in zip(rows, person_ids, strict=True):
-                c = row.claimant
-                person = (person_id, now, now, c["kind"], c["name"], c["email"], c["phone"], c["business_no"])
-                copy.write_row(person + constant + (claimants.row_defaults() if per_row else ()))
+        for row, person_id in zip(rows, person_ids, strict=True):
+            c = row.claimant
+            person = (person_id, now, now, c["kind"], c["name"], c["email"], c["phone"], c["business_no"])
+            copy.write_row(person + constant + (claimants.row_defaults(connection) if per_row else ()))
 
-        constant = claims.defaults()
+    with conn.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(out)) as copy:
+        copy.set_types(claims.types)
+        constant = claims.defaults(connection)
         per_row = bool(claims.per_row)
-        incident_id = incident.pk
-        types = claims.column_types(cursor)
-        with cursor.copy(claims.copy_sql) as copy:
-            copy.set_types(types)
-            for row, person_id in zip(rows, person_ids, strict=True):
-                target = row.duplicate_of
-                duplicate_of_id = target if target is None or isinstance(target, int) else target.claim_id
-                values = (
-                    row.claim_id, now, now, row.reference, incident_id, row.service_id, person_id,
-                    row.claimant["kind"], row.paid, row.claimed_amount, row.description, row.channel,
-                    row.received_at, IMPORT_CONSENT_PRIVACY, row.operator, row.affiliate_id, row.category, row.subtype,
-                    row.triage_rule, duplicate_of_id, row.external_id, row.team_id, row.first_response_due_at,
-                    row.assigned_to_id,
-                )  # fmt: skip
-                copy.write_row(values + constant + (claims.row_defaults() if per_row else ()))
+        for row, person_id in zip(rows, person_ids, strict=True):
+            target = row.duplicate_of
+            duplicate_of_id = target if target is None or isinstance(target, int) else target.claim_id
+            values = (
+                row.claim_id, now, now, row.reference, incident_id, row.service_id, person_id,
+                row.claimant["kind"], row.paid, row.claimed_amount, row.description, row.channel,
+                row.received_at, IMPORT_CONSENT_PRIVACY, row.operator, row.affiliate_id, row.category, row.subtype,
+                row.triage_rule, duplicate_of_id, row.external_id, row.team_id, row.first_response_due_at,
+                row.assigned_to_id,
+            )  # fmt: skip
+            copy.write_row(values + constant + (claims.row_defaults(connection) if per_row else ()))
+    return people.getvalue(), out.getvalue()
+
+
+def copy_write(*, people: bytes, claims: bytes) -> None:
+    """Send the data copy_data packed; call inside the chunk's transaction."""
+    claimant_table, claim_table = copy_tables()
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        for table, data in ((claimant_table, people), (claim_table, claims)):
+            with cursor.copy(table.copy_sql) as copy:
+                copy.write(data)

@@ -40,6 +40,11 @@ class ImportRouter:
 
     def plan(self, rows: "list[_Row]") -> None:
         """Set team, deadline and agent on the rows (before they are written)."""
+        self.assign(self.route(rows))
+
+    def route(self, rows: "list[_Row]") -> "dict[int, tuple[Any, list[_Row]]]":
+        """Set team and deadline on the rows; no database access, so it may run in another thread. Returns the
+        rows to hand out round-robin, per team, for `assign` (in the chunk's transaction)."""
         auto: dict[int, list[_Row]] = defaultdict(list)
         teams = {}
         tz = timezone.get_current_timezone()  # what first_response_due's localtime() uses
@@ -56,8 +61,12 @@ class ImportRouter:
             if team is not None and team.auto_assign:
                 auto[team.pk].append(row)
                 teams[team.pk] = team
-        for team_id, team_rows in auto.items():
-            agents = team_next_agents(team=teams[team_id], count=len(team_rows))
+        return {team_id: (teams[team_id], team_rows) for team_id, team_rows in auto.items()}
+
+    def assign(self, auto: "dict[int, tuple[Any, list[_Row]]]") -> None:
+        """The round-robin agent of each row `route` left for it (moves the teams' cursors: in the transaction)."""
+        for team, team_rows in auto.values():
+            agents = team_next_agents(team=team, count=len(team_rows))
             for row, agent_id in zip(team_rows, agents, strict=False):
                 row.assigned_to_id = agent_id
 

@@ -125,3 +125,49 @@ def test_a_failure_while_reading_is_raised_in_the_caller(incident, monkeypatch):
     monkeypatch.setattr(_Validator, "__call__", broken)
     with pytest.raises(LookupError, match="validator bug"):
         claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([row()])), notify=False)
+
+
+def _no_helper_threads() -> bool:
+    return not [t for t in threading.enumerate() if t.name.startswith("claims-import-") and t.is_alive()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_writer_links_duplicates_across_chunks_and_stops_its_thread(incident, settings):
+    # No transaction around the import: chunks are looked up on the helper thread's own connection.
+    settings.REDRESS = {**settings.REDRESS, "IMPORT_CHUNK_ROWS": 4}
+    data = csv_bytes([row(external_id=f"P{i}", phone=f"010-5000-{i % 7:04d}") for i in range(30)])
+    result = claims_import_csv(incident=incident, source=io.BytesIO(data), notify=False)
+    assert (result.imported, result.probable_duplicates, result.duplicates) == (30, 23, 0)
+    claims = {
+        c.external_id: c for c in Claim.objects.filter(external_id__startswith="P").select_related("duplicate_of")
+    }
+    for i in range(30):
+        original = claims[f"P{i}"].duplicate_of
+        assert (original.external_id if original else None) == (f"P{i % 7}" if i >= 7 else None)
+    assert len({c.reference for c in claims.values()}) == 30
+    assert _no_helper_threads()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_import_commits_meanwhile_are_skipped_not_imported_twice(incident, settings, monkeypatch):
+    settings.REDRESS = {**settings.REDRESS, "IMPORT_CHUNK_ROWS": 4}
+    rows = [row(external_id=f"Q{i}", phone=f"010-5100-{i % 5:04d}") for i in range(30)]
+    look_up = importer._ChunkWriter._look_up
+    raced = []
+
+    def racing_look_up(self, chunk, in_transaction):
+        planned = look_up(self, chunk, in_transaction)
+        if not raced and any(r.external_id == "Q13" for r in chunk.rows):
+            # Another import commits a row of this chunk after it was looked up, before it commits.
+            raced.append("racing")  # the other import looks up its chunk too
+            raced[0] = claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([rows[13]])), notify=False)
+        return planned
+
+    monkeypatch.setattr(importer._ChunkWriter, "_look_up", racing_look_up)
+    result = claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes(rows)), notify=False)
+    assert raced[0].imported == 1
+    assert (result.imported, result.duplicates, result.total_rows) == (29, 1, 30)
+    stored = list(Claim.objects.filter(external_id__startswith="Q").values_list("external_id", flat=True))
+    assert sorted(stored) == sorted(f"Q{i}" for i in range(30))
+    assert Claim.objects.filter(external_id__startswith="Q", duplicate_of__isnull=True).count() == 5
+    assert _no_helper_threads()
