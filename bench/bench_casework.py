@@ -15,49 +15,15 @@ import argparse
 import os
 import time
 
+from bench.common import bench_incident, ensure_database
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 INCIDENT_CODE = "bench-casework"
 
 
-def ensure_database() -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def ensure_incident():  # type: ignore[no-untyped-def]
-    from claims.models import Incident, Service
-
-    source = Incident.objects.get(code="2022-pangyo-dc-fire")
-    incident, _ = Incident.objects.get_or_create(
-        code=INCIDENT_CODE,
-        defaults={
-            "name": "벤치마크: 사건 처리",
-            "company_name": source.company_name,
-            "occurred_at": source.occurred_at,
-            "reference_prefix": "BCW",
-            "is_open": False,
-        },
-    )
-    for service in Service.objects.filter(incident=source):
-        Service.objects.get_or_create(
-            incident=incident,
-            code=service.code,
-            defaults={
-                "name": service.name,
-                "affiliate": service.affiliate,
-                "outage_started_at": service.outage_started_at,
-                "outage_ended_at": service.outage_ended_at,
-            },
-        )
-    return incident
+    return bench_incident(code=INCIDENT_CODE, name="벤치마크: 사건 처리", reference_prefix="BCW")
 
 
 def ensure_agent():  # type: ignore[no-untyped-def]

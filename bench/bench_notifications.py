@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench.common import bench_claims_load, bench_incident, ensure_database
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
@@ -27,60 +28,20 @@ TARGET_N = 100_000
 CAMPAIGN_PREFIX = "bench-notifications"
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def ensure_claims(size: int):  # type: ignore[no-untyped-def]
     """`size` claims under their own incident, every claimant reachable by email and not opted out."""
-    from django.db import connection
+    incident = bench_incident(code=INCIDENT_CODE, name="벤치마크: 일괄 안내", reference_prefix="BNTF")
 
-    from bench.synth_sql import insert_reported_mix
-    from claims.models import Claim, Incident, Service
-
-    source = Incident.objects.get(code="2022-pangyo-dc-fire")
-    incident, _ = Incident.objects.get_or_create(
-        code=INCIDENT_CODE,
-        defaults={
-            "name": "벤치마크: 일괄 안내",
-            "company_name": source.company_name,
-            "occurred_at": source.occurred_at,
-            "reference_prefix": "BNTF",
-            "is_open": False,
-        },
-    )
-    for service in Service.objects.filter(incident=source):
-        Service.objects.get_or_create(
-            incident=incident,
-            code=service.code,
-            defaults={
-                "name": service.name,
-                "affiliate": service.affiliate,
-                "outage_started_at": service.outage_started_at,
-                "outage_ended_at": service.outage_ended_at,
-            },
+    def reachable_by_email(cursor) -> None:  # type: ignore[no-untyped-def]
+        # Fixture data, like the INSERT: an announcement by email needs claimants with an address.
+        cursor.execute(
+            """UPDATE claims_claimant SET preferred_channel = 'email', opted_out_optional = false,
+                      email = 'bench' || claims_claimant.id || '@example.kr'
+               FROM claims_claim c WHERE c.claimant_id = claims_claimant.id AND c.incident_id = %s""",
+            [incident.pk],
         )
-    have = Claim.objects.filter(incident=incident).count()
-    if have < size:
-        started = time.perf_counter()
-        insert_reported_mix(incident=incident, total=size - have, salt=have)
-        print(f"loaded {size - have:,} claims in {time.perf_counter() - started:.1f} s")
-        with connection.cursor() as cursor:
-            # Fixture data, like the INSERT above: an announcement by email needs claimants with an address.
-            cursor.execute(
-                """UPDATE claims_claimant SET preferred_channel = 'email', opted_out_optional = false,
-                          email = 'bench' || claims_claimant.id || '@example.kr'
-                   FROM claims_claim c WHERE c.claimant_id = claims_claimant.id AND c.incident_id = %s""",
-                [incident.pk],
-            )
-            cursor.execute("VACUUM ANALYZE claims_claimant")
-            cursor.execute("VACUUM ANALYZE claims_claim")
+
+    bench_claims_load(incident=incident, size=size, after_load=reachable_by_email)
     return incident
 
 

@@ -20,7 +20,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from urllib.parse import urlparse
+
+from bench.common import bench_claims_load, bench_incident, ensure_database
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
@@ -28,65 +29,12 @@ TARGETS_MS = {"admin_list": 300, "api_list": 100, "stats": 200}
 INCIDENT_CODE = "bench-1m"
 
 
-def ensure_database() -> None:
-    """Create the benchmark database if it does not exist yet (needs the server, not the database)."""
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    admin_url = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def ensure_incident():  # type: ignore[no-untyped-def]
-    """A copy of the 2022 catalogue under its own incident, so the numbers measured are ours alone."""
-    from claims.models import Incident, Service
-
-    source = Incident.objects.get(code="2022-pangyo-dc-fire")
-    incident, _ = Incident.objects.get_or_create(
-        code=INCIDENT_CODE,
-        defaults={
-            "name": "벤치마크: 100만 건",
-            "company_name": source.company_name,
-            "occurred_at": source.occurred_at,
-            "reference_prefix": "BENCH",
-            "is_open": False,
-        },
-    )
-    for service in Service.objects.filter(incident=source):
-        Service.objects.get_or_create(
-            incident=incident,
-            code=service.code,
-            defaults={
-                "name": service.name,
-                "affiliate": service.affiliate,
-                "outage_started_at": service.outage_started_at,
-                "outage_ended_at": service.outage_ended_at,
-                "monthly_fee_won": service.monthly_fee_won,
-            },
-        )
-    return incident
+    return bench_incident(code=INCIDENT_CODE, name="벤치마크: 100만 건", reference_prefix="BENCH")
 
 
 def ensure_claims(incident, size: int) -> int:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    from bench.synth_sql import insert_reported_mix
-    from claims.models import Claim
-
-    have = Claim.objects.filter(incident=incident).count()
-    if have < size:
-        started = time.perf_counter()
-        insert_reported_mix(incident=incident, total=size - have, salt=have)
-        elapsed = time.perf_counter() - started
-        print(f"loaded {size - have:,} claims in {elapsed:.1f} s ({(size - have) / elapsed:,.0f} rows/s)")
-        with connection.cursor() as cursor:
-            # Fresh statistics and a set visibility map, as autovacuum would leave them on a live system.
-            cursor.execute("VACUUM ANALYZE claims_claimant")
-            cursor.execute("VACUUM ANALYZE claims_claim")
-    return Claim.objects.filter(incident=incident).count()
+    return bench_claims_load(incident=incident, size=size)
 
 
 def ensure_agent():  # type: ignore[no-untyped-def]

@@ -23,8 +23,9 @@ import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
+
+from bench.common import bench_claims_load, bench_incident, ensure_database
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
@@ -34,70 +35,10 @@ INCIDENT_CODE = "bench-1m"
 POLICY_CODE = "bench-20-rules"
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def ensure_incident_and_claims(size: int):  # type: ignore[no-untyped-def]
-    """Reuse bench_queries' loader when it is there (same incident, same data); else the same steps here."""
-    try:
-        from bench.bench_queries import ensure_claims, ensure_incident
-    except ImportError:
-        ensure_incident, ensure_claims = _ensure_incident, _ensure_claims
-    incident = ensure_incident()
-    return incident, ensure_claims(incident, size)
-
-
-def _ensure_incident():  # type: ignore[no-untyped-def]
-    from claims.models import Incident, Service
-
-    source = Incident.objects.get(code="2022-pangyo-dc-fire")
-    incident, _ = Incident.objects.get_or_create(
-        code=INCIDENT_CODE,
-        defaults={
-            "name": "벤치마크: 100만 건",
-            "company_name": source.company_name,
-            "occurred_at": source.occurred_at,
-            "reference_prefix": "BENCH",
-            "is_open": False,
-        },
-    )
-    for service in Service.objects.filter(incident=source):
-        Service.objects.get_or_create(
-            incident=incident,
-            code=service.code,
-            defaults={
-                "name": service.name,
-                "affiliate": service.affiliate,
-                "outage_started_at": service.outage_started_at,
-                "outage_ended_at": service.outage_ended_at,
-                "monthly_fee_won": service.monthly_fee_won,
-            },
-        )
-    return incident
-
-
-def _ensure_claims(incident, size: int) -> int:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    from bench.synth_sql import insert_reported_mix
-    from claims.models import Claim
-
-    have = Claim.objects.filter(incident=incident).count()
-    if have < size:
-        started = time.perf_counter()
-        insert_reported_mix(incident=incident, total=size - have, salt=have)
-        print(f"loaded {size - have:,} claims in {time.perf_counter() - started:.1f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE claims_claimant")
-            cursor.execute("VACUUM ANALYZE claims_claim")
-    return Claim.objects.filter(incident=incident).count()
+    """The same incident and claims as bench_queries (loaded once, reused by both)."""
+    incident = bench_incident(code=INCIDENT_CODE, name="벤치마크: 100만 건", reference_prefix="BENCH")
+    return incident, bench_claims_load(incident=incident, size=size)
 
 
 def process_cpu_seconds(pid: int) -> float:
