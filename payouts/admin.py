@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from payouts.models import (
     BankAccount,
@@ -39,18 +40,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet,
         modeladmin.message_user(request, f"{ok}건 {done}", messages.SUCCESS)
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class PayoutEventInline(ReadOnlyMixin, admin.TabularInline):
+class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PayoutEvent
     fk_name = "batch"
     extra = 0
@@ -209,7 +199,7 @@ class PayoutAdmin(AccessRecordedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PayoutAttempt)
-class PayoutAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PayoutAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["idempotency_key", "channel", "amount_won", "status", "tries", "result_code", "value_date"]
     list_filter = ["status", "channel"]
     search_fields = ["=idempotency_key"]
@@ -218,7 +208,7 @@ class PayoutAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(AccessRecordedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
+class BankAccountAdmin(AccessRecordedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "claimant", "masked", "holder_name", "status", "created_at"]
     list_filter = ["status", "bank_code"]
     fields = ["claimant", "masked", "holder_name", "status", "created_at"]
@@ -227,7 +217,7 @@ class BankAccountAdmin(AccessRecordedAdminMixin, ReadOnlyMixin, admin.ModelAdmin
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",
@@ -243,7 +233,7 @@ class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReconciliationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "report_date",
         "status",

@@ -18,6 +18,7 @@ from claims.models import (
     TransferBatch,
     TransferItem,
 )
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from privacy.access import download_reason
 from privacy.models import PersonalDataAccess
@@ -45,7 +46,7 @@ class TransferItemInline(admin.TabularInline):
 
 
 @admin.register(TransferBatch)
-class TransferBatchAdmin(admin.ModelAdmin):
+class TransferBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "affiliate", "status", "claim_count", "created_by", "created_at", "acknowledged_at",
                     "downloads"]  # fmt: skip
     list_filter = ["affiliate", "status"]
@@ -54,15 +55,6 @@ class TransferBatchAdmin(admin.ModelAdmin):
                        "acknowledged_at", "acknowledged_by", "downloads"]  # fmt: skip
     fields = readonly_fields
     inlines = [TransferItemInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="파일")
     def downloads(self, batch: TransferBatch) -> str:
@@ -102,7 +94,7 @@ class TransferBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(AffiliateOutcome)
-class AffiliateOutcomeAdmin(admin.ModelAdmin):
+class AffiliateOutcomeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What affiliates did with the claims transferred to them: read-only, for agents, auditors and the council's
     secretariat."""
 
@@ -116,18 +108,9 @@ class AffiliateOutcomeAdmin(admin.ModelAdmin):
     def affiliate(self, outcome: AffiliateOutcome) -> str:
         return outcome.batch.affiliate.name
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ClaimBulkJob)
-class ClaimBulkJobAdmin(admin.ModelAdmin):
+class ClaimBulkJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "action", "status", "progress", "total", "done_count", "skipped_count", "created_by",
                     "created_at", "result_link"]  # fmt: skip
     list_filter = ["action", "status"]
@@ -136,15 +119,6 @@ class ClaimBulkJobAdmin(admin.ModelAdmin):
                        "created_by", "started_at", "heartbeat_at", "finished_at", "error", "result_link"]  # fmt: skip
     fields = readonly_fields
     actions = ["requeue"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="진행")
     def progress(self, job: ClaimBulkJob) -> str:
