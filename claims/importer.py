@@ -8,8 +8,11 @@ streamed with COPY; elsewhere (the embedded SQLite setup) `bulk_create` does the
 Row numbers are spreadsheet row numbers: the header is row 1, the first data row is row 2.
 """
 
+import functools
+import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -20,9 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from psycopg.errors import UniqueViolation
 
 from claims.importer_csv import COLUMNS, Source, header_columns, open_csv, parse_received_at
 from claims.importer_intake import ImportRouter, claims_imported_notify
@@ -32,17 +34,18 @@ from claims.services import incident_reserve_references
 from claims.triage import triage
 from core.validators import RRN_PATTERN, contains_rrn
 
+logger = logging.getLogger(__name__)
+
 EXTERNAL_ID_MAX = 64
 # claimant_clean names its fields after the API; the file calls `kind` `claimant_kind`.
 _CLAIMANT_FIELD_TO_COLUMN = {"kind": "claimant_kind"}
 # The channels feeding the import (call-centre script, paper form) take the privacy consent themselves; the file
 # has no column for it, so an imported claim records it as given, as the API requires it to be.
 IMPORT_CONSENT_PRIVACY = True
-# Refresh the claims tables' statistics once the import has written this many rows and doubled the table.
+# Refresh the claims tables' statistics once the import has written this many rows into a table described as smaller.
 ANALYZE_AFTER_ROWS = 10_000
-# Any constant would do: it namespaces the per-incident lock that serialises concurrent imports.
+# Any constant would do: it namespaces the per-incident lock that makes imports of one incident take turns.
 _ADVISORY_LOCK_NAMESPACE = 0x1C1A
-_EXTERNAL_ID_CONSTRAINT = "claim_unique_external_id_per_incident"
 
 # Fast paths for the common, plainly valid cell; anything they do not accept goes through the shared cleaning
 # functions (claims.intake), which decide and word the error. Each pattern accepts a subset of what the shared
@@ -439,29 +442,111 @@ class _Planned:
     claims: bytes = b""
 
 
-class _Stale(Exception):
-    """Another import of the incident committed some of a chunk's rows after the chunk was looked up."""
+class _Aborted(Exception):
+    """Another writer failed: this one rolls its chunk back instead of committing after it."""
+
+
+class _Writers:
+    """Commit prepared chunks on `count` connections of their own, one thread each; chunk k goes to writer
+    k % count. Each writer COPYs its chunk while the others COPY or commit theirs, then waits for its turn: chunks
+    still commit in file order, so a crash leaves the first chunks whole and nothing after them. One writer's
+    failure makes the others roll back what they hold; the first error is raised by `put` or `finish`."""
+
+    def __init__(self, *, count: int, commit: Callable[[_Planned, Callable[[], None]], None]) -> None:
+        self._commit = commit
+        self._cond = threading.Condition()
+        self._turn = 0  # the chunk whose commit is next
+        self._sent = 0
+        self._error: BaseException | None = None
+        self._queues: list[Queue[tuple[int, _Planned] | None]] = [Queue(maxsize=1) for _ in range(count)]
+        self._threads = [
+            threading.Thread(target=self._run, args=(queue,), name=f"claims-import-write-{n}", daemon=True)
+            for n, queue in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def put(self, planned: _Planned) -> None:
+        number = self._sent
+        queue = self._queues[number % len(self._queues)]
+        while True:
+            self._raise_error()
+            try:
+                queue.put((number, planned), timeout=0.1)
+            except Full:
+                continue
+            self._sent += 1
+            return
+
+    def finish(self) -> None:
+        """Wait for every chunk put so far to commit (or roll back after a failure); raise the first error."""
+        self._stop()
+        self._raise_error()
+
+    def abort(self) -> None:
+        """Roll back every chunk not committed yet and stop."""
+        self._fail(_Aborted())
+        self._stop()
+
+    def _stop(self) -> None:
+        for queue in self._queues:
+            queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _raise_error(self) -> None:
+        with self._cond:
+            if self._error is not None and not isinstance(self._error, _Aborted):
+                raise self._error
+
+    def _run(self, queue: "Queue[tuple[int, _Planned] | None]") -> None:
+        try:
+            while (item := queue.get()) is not None:
+                number, planned = item
+                if self._error is not None:
+                    continue  # drained, not written
+                try:
+                    self._commit(planned, functools.partial(self._wait_turn, number))
+                except BaseException as exc:
+                    self._fail(exc)
+                else:
+                    with self._cond:
+                        self._turn = number + 1
+                        self._cond.notify_all()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _wait_turn(self, number: int) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._turn == number or self._error is not None)
+            if self._error is not None:
+                raise _Aborted
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._cond:
+            if self._error is None or (isinstance(self._error, _Aborted) and not isinstance(exc, _Aborted)):
+                self._error = exc
+            self._cond.notify_all()
 
 
 class _ChunkWriter:
     """Writes chunks of valid rows, each atomically with its progress: skip known external ids, flag duplicates,
     route, store.
 
-    On PostgreSQL the writer is a pipeline: while chunk N is COPYed and committed here (this thread waits for the
-    server with the GIL released), a helper thread looks chunk N+1 up on a connection of its own (known external
-    ids, references, ids from the sequences, earlier claims for the duplicate index) and prepares it (duplicate
-    flags, team and deadline, binary COPY data). When the caller holds a transaction open (tests; its rows are invisible
-    to another connection), the look-ups run here before each commit and only the preparation overlaps. Every
-    write stays in this thread, chunks commit in file order, each with its progress (and its round-robin agents,
-    taken in the transaction), so a crash leaves whole chunks only; an error in either thread stops both.
+    On PostgreSQL the writer is a pipeline. A helper thread looks each chunk up on a connection of its own (known
+    external ids, references, ids from the sequences, earlier claims for the duplicate index) and prepares it
+    (duplicate flags, team and deadline, binary COPY data), in file order. Prepared chunks go to `_Writers`:
+    IMPORT_WRITERS connections, each in its own thread, COPY chunks side by side and commit them in file order,
+    each with its progress (and its round-robin agents, taken in its turn), so a crash leaves whole chunks only;
+    an error in any thread stops them all. When the caller holds a transaction open (tests; its rows are invisible
+    to another connection), look-ups and commits stay in the calling thread and only the preparation overlaps.
 
     A chunk's look-ups do not need the previous chunk committed: the file's external ids are unique (the reader
     drops repeats), its new duplicate keys are not in earlier chunks (or they would be in the index already),
-    and ids come from the sequences beforehand. Another import of the incident committing in between can change
-    them: the chunk's COPY, under the per-incident lock, then collides with one of its rows on the unique external
-    id (`_Stale`); the chunk rolls back and the chunks in flight are looked up and prepared again from a fresh
-    duplicate index. (A claim another import commits in between with the same phone is not seen by the chunk's
-    duplicate look-up: probable-duplicate flags are advisory, and API intake is not locked out either.)"""
+    and ids come from the sequences beforehand. Nothing else can change the answers meanwhile: an import holds
+    a per-incident advisory lock from start to end, so two imports of one incident run one after the other (API
+    intake sets no external id; a claim it stores meanwhile with the same phone is not seen by the chunk's
+    duplicate look-up: probable-duplicate flags are advisory)."""
 
     def __init__(self, *, incident: Incident, actor: Any, notify: bool) -> None:
         self.incident = incident
@@ -471,12 +556,17 @@ class _ChunkWriter:
         self.router = ImportRouter()
         self.postgres = connection.vendor == "postgresql"
         self.described_rows = self._described_rows()
-        self._pending: _Planned | None = None  # prepared, to commit next
-        self._pool: ThreadPoolExecutor | None = None
-        self._aside = False  # look-ups in the helper thread, on its own connection
+        self._pending: _Planned | None = None  # prepared, to commit next (in-transaction mode)
+        self._pool: ThreadPoolExecutor | None = None  # prepares chunks (no database access)
+        self._lookups: ThreadPoolExecutor | None = None  # looks chunks up, on a connection of its own
+        self._aside = False  # look-ups in the helper thread and commits in the writers' threads
+        self._prepared: deque[Future[_Planned]] = deque()
+        self._writers: _Writers | None = None
+        self._locked = False  # the session-level import lock, held on this thread's connection
         self._raw: Any = None
-        self._committed = 0  # rows committed so far (this thread only)
-        self._analysed_at = 0  # self._committed at the last ANALYZE
+        self._committed = 0  # rows committed so far
+        self._analysed = False
+        self._result: ImportResult | None = None
 
     def _described_rows(self) -> int:
         """How many claims the planner's statistics think there are (0 when never analysed)."""
@@ -488,13 +578,17 @@ class _ChunkWriter:
         return max(0, int(row[0])) if row else 0
 
     def _keep_statistics(self) -> None:
-        """PostgreSQL plans the per-chunk lookups from table statistics. An import can multiply the claims tables
-        within seconds, long before autovacuum analyses them again, and plans made for the small table probe
-        the indexes the slow way. So each time the import has doubled what the statistics describe, refresh
-        them: ANALYZE samples at most 30,000 rows, a fraction of a second."""
-        since = self._committed - self._analysed_at
-        if not self.postgres or since < max(self.described_rows, ANALYZE_AFTER_ROWS):
+        """An import can fill a table the planner's statistics describe as empty (a new incident, a fresh
+        database) within seconds, long before autovacuum analyses it, and plans for everything else (admin lists,
+        statistics) are then made for an empty table. So once the import has written ANALYZE_AFTER_ROWS rows into
+        a table described as smaller than that, refresh the statistics; autovacuum keeps up from there. The
+        per-chunk look-ups themselves are fenced index probes whose plans do not depend on them (measured: the
+        same look-up time with and without), which is why this is not repeated as the table keeps growing."""
+        if not self.postgres or self._analysed or self.described_rows >= ANALYZE_AFTER_ROWS:
             return
+        if self._committed < ANALYZE_AFTER_ROWS:
+            return
+        self._analysed = True
         # Only the columns the import looks up by (and the table sizes, which any ANALYZE refreshes): the long
         # text columns are what makes a full ANALYZE expensive.
         with connection.cursor() as cursor:
@@ -502,8 +596,6 @@ class _ChunkWriter:
                 f"ANALYZE {Claim._meta.db_table} (id, incident_id, claimant_id, external_id, duplicate_of_id),"
                 f" {Claimant._meta.db_table} (id, phone, business_no)"
             )
-        self.described_rows += since
-        self._analysed_at += since
 
     def _known_external_ids(self, rows: list[_Row]) -> set[str]:
         if not rows:
@@ -522,9 +614,13 @@ class _ChunkWriter:
             return {external_id for (external_id,) in cursor.fetchall()}
 
     def write(self, chunk: _Chunk, *, result: ImportResult, in_transaction: Callable[[], None] | None) -> None:
-        """Write `chunk` (on PostgreSQL: commit the previous one and prepare this one; `flush` commits the last)."""
+        """Write `chunk` (on PostgreSQL: hand it to the pipeline; `flush` waits for the last one to commit)."""
         if self.postgres:
-            self._pipeline([(chunk, in_transaction)], result=result)
+            self._start(result)
+            if self._aside:
+                self._feed(chunk, in_transaction)
+            else:
+                self._pipeline([(chunk, in_transaction)], result=result)
             return
         result.rejected.extend(chunk.rejected)
         result.duplicates += chunk.duplicates
@@ -552,50 +648,89 @@ class _ChunkWriter:
                 in_transaction()
 
     def flush(self, *, result: ImportResult) -> None:
-        """Commit the chunk still in the pipeline."""
-        if self.postgres:
+        """Commit the chunks still in the pipeline."""
+        if not self.postgres or self._pool is None:
+            return
+        if self._aside:
+            assert self._writers is not None
+            while self._prepared:
+                self._writers.put(self._prepared.popleft().result())
+            self._writers.finish()
+            self._writers = None
+        else:
             self._pipeline([], result=result)
 
     def close(self) -> None:
-        """Stop the helper thread (after the chunk it is preparing, if any) and close its connection."""
+        """Stop the threads (rolling back what is not committed yet after an error), close their connections and
+        release the import lock."""
+        if self._writers is not None:
+            self._writers.abort()  # nothing left to abort after a flush
+            self._writers = None
         if self._pool is not None:
-            if self._aside:
-                self._pool.submit(lambda: connection.close())  # resolved in the helper thread: its connection
+            futures_wait(self._prepared)
+            self._prepared.clear()
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._lookups is not None:
+            self._lookups.submit(lambda: connection.close())  # resolved in the look-up thread: its connection
+            self._lookups.shutdown(wait=True)
+            self._lookups = None
+        if self._locked:
+            self._locked = False
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, self.incident.pk])
+            except DatabaseError:
+                logger.warning("import lock of incident %s not released: it goes with the connection", self.incident.pk)
+
+    def _start(self, result: ImportResult) -> None:
+        if self._pool is not None:
+            return
+        self._result = result
+        # The helper thread looks chunks up on a connection of its own, unless the caller holds a transaction
+        # open (its rows are visible to this connection only): then look-ups and commits stay here.
+        self._aside = not connection.in_atomic_block
+        connection.ensure_connection()
+        self._raw = connection.connection  # lends its adapters to copy_data in the helper thread
+        # One import of an incident at a time: the look-ups of chunks in flight rely on nobody else adding
+        # external ids. Session-level when the import commits on its own (released in close, or when a killed
+        # worker's connection drops), else for the caller's transaction.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_lock(%s, %s)" if self._aside else "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_ADVISORY_LOCK_NAMESPACE, self.incident.pk],
+            )
+        self._locked = self._aside
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claims-import-prepare")
+        if self._aside:
+            self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claims-import-lookup")
+            count = max(1, int(settings.REDRESS["IMPORT_WRITERS"]))
+            self._writers = _Writers(count=count, commit=self._commit_in_turn)
+
+    def _feed(self, chunk: _Chunk, in_transaction: Callable[[], None] | None) -> None:
+        """Queue the chunk's look-up; hand the chunks looked up before it to the writers (waits when they are
+        busy, which holds the reader back: memory stays bounded)."""
+        assert self._pool is not None and self._lookups is not None and self._writers is not None
+        tz = timezone.get_current_timezone()
+        # Two stages, one thread each, so chunk N+1 is looked up while chunk N is prepared; each stage keeps file
+        # order. (A look-up only adds keys the duplicate index lacks, which the preparing chunk does not touch.)
+        looked_up = self._lookups.submit(self._look_up, chunk, in_transaction)
+        self._prepared.append(self._pool.submit(lambda: self._prepare(looked_up.result(), tz)))
+        while len(self._prepared) > 1 or (self._prepared and self._prepared[0].done()):
+            self._writers.put(self._prepared.popleft().result())
 
     def _pipeline(self, todo: list[tuple[_Chunk, Callable[[], None] | None]], *, result: ImportResult) -> None:
-        """Look up and prepare each chunk of `todo` while the pending chunk commits here."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claims-import-prepare")
-            # The helper thread looks chunks up on a connection of its own, unless the caller holds a transaction
-            # open (its rows are visible to this connection only): then look-ups stay here, before each commit.
-            self._aside = not connection.in_atomic_block
-            connection.ensure_connection()
-            self._raw = connection.connection  # lends its adapters to copy_data in the helper thread
+        """In-transaction mode: prepare each chunk of `todo` in the helper thread while the pending one commits."""
+        assert self._pool is not None
         tz = timezone.get_current_timezone()
         while todo or self._pending is not None:
             future: Future[_Planned] | None = None
             if todo:
                 chunk, in_transaction = todo.pop(0)
-                if self._aside:
-                    future = self._pool.submit(self._look_up_and_prepare, chunk, in_transaction, tz)
-                else:
-                    future = self._pool.submit(self._prepare, self._look_up(chunk, in_transaction), tz)
+                future = self._pool.submit(self._prepare, self._look_up(chunk, in_transaction), tz)
             try:
                 if self._pending is not None:
                     self._commit(self._pending, result=result)
-            except _Stale:
-                assert self._pending is not None
-                redo = [self._pending] + ([future.result()] if future is not None else [])
-                self._pending = None
-                # Start over from what is committed: the index is filled again from the database as chunks need it.
-                self.duplicates = _DuplicateIndex(incident_id=self.incident.pk)
-                for planned in redo:
-                    for row in planned.chunk.rows:
-                        _reset(row)
-                todo[:0] = [(planned.chunk, planned.in_transaction) for planned in redo]
-                continue
             except BaseException:
                 if future is not None:
                     futures_wait([future])  # the helper thread touches nothing after this
@@ -604,9 +739,6 @@ class _ChunkWriter:
             self._pending = future.result() if future is not None else None
             if not todo:
                 return
-
-    def _look_up_and_prepare(self, chunk: _Chunk, in_transaction: Callable[[], None] | None, tz: Any) -> _Planned:
-        return self._prepare(self._look_up(chunk, in_transaction), tz)
 
     def _look_up(self, chunk: _Chunk, in_transaction: Callable[[], None] | None) -> _Planned:
         """What a chunk needs from the database before it is prepared: known ids, references, ids, duplicates."""
@@ -644,30 +776,34 @@ class _ChunkWriter:
                 )
         return planned
 
-    def _commit(self, planned: _Planned, *, result: ImportResult) -> None:
+    def _commit_in_turn(self, planned: _Planned, wait_turn: Callable[[], None]) -> None:
+        assert self._result is not None
+        self._commit(planned, result=self._result, wait_turn=wait_turn)
+
+    def _commit(self, planned: _Planned, *, result: ImportResult, wait_turn: Callable[[], None] | None = None) -> None:
+        """Write one prepared chunk and commit it with its progress. `wait_turn` (parallel writers) returns once
+        every earlier chunk has committed: round-robin agents, the result and the progress are taken in file
+        order, so the COPY is all that runs side by side."""
         from claims.importer_copy import copy_data, copy_write
 
         fresh = planned.fresh
+        waited = False
         with transaction.atomic():
             if fresh:
-                # Two imports of one incident at once take turns chunk by chunk. A row the other one committed after
-                # this chunk was looked up collides with it on the unique external id: then the chunk is stale.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, self.incident.pk])
                 if planned.auto:
+                    if wait_turn is not None:
+                        wait_turn()
+                        waited = True
                     self.router.assign(planned.auto)
                     planned.people, planned.claims = copy_data(
                         rows=fresh, person_ids=planned.person_ids, incident_id=self.incident.pk, conn=self._raw
                     )
-                try:
-                    copy_write(people=planned.people, claims=planned.claims)
-                except UniqueViolation as exc:
-                    if exc.diag.constraint_name == _EXTERNAL_ID_CONSTRAINT:
-                        raise _Stale from exc
-                    raise
+                copy_write(people=planned.people, claims=planned.claims)
                 self.router.record(fresh)
                 if self.notify:
                     claims_imported_notify(claim_ids=[r.claim_id for r in fresh if r.claim_id])
+            if wait_turn is not None and not waited:
+                wait_turn()
             result.rejected.extend(planned.chunk.rejected)
             result.duplicates += planned.chunk.duplicates + len(planned.chunk.rows) - len(fresh)
             result.imported += len(fresh)
@@ -675,16 +811,6 @@ class _ChunkWriter:
             self._committed += len(fresh)
             if planned.in_transaction is not None:
                 planned.in_transaction()
-
-
-def _reset(row: _Row) -> None:
-    """Forget what a look-up and a preparation set on the row, to do them again."""
-    row.duplicate_of = None
-    row.claim_id = None
-    row.reference = ""
-    row.team_id = None
-    row.first_response_due_at = None
-    row.assigned_to_id = None
 
 
 def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:

@@ -9,8 +9,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from claims.casework.assignment import claim_route_on_intake
@@ -24,14 +24,20 @@ EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "p
 
 
 def incident_reserve_references(*, incident_id: int, count: int) -> list[str]:
-    """Reserve `count` consecutive references (`PGY-2022-0104231`) under a row lock."""
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update().only("reference_prefix", "next_reference_no").get(pk=incident_id)
+    """Reserve `count` consecutive references (`PGY-2022-0104231`): one UPDATE … RETURNING, whose row lock lasts
+    only as long as the caller's transaction (an import reserves outside its chunks' transactions)."""
+    table = Incident._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_reference_no = next_reference_no + %s WHERE id = %s"
+            " RETURNING reference_prefix, next_reference_no",
+            [count, incident_id],
         )
-        first = incident.next_reference_no
-        Incident.objects.filter(pk=incident_id).update(next_reference_no=F("next_reference_no") + count)
-    return [f"{incident.reference_prefix}-{number:07d}" for number in range(first, first + count)]
+        row = cursor.fetchone()
+    if row is None:
+        raise Incident.DoesNotExist(f"incident {incident_id}")
+    prefix, after = row
+    return [f"{prefix}-{number:07d}" for number in range(after - count, after)]
 
 
 def claim_find_probable_duplicate(*, incident_id: int, service_id: int, phone: str, business_no: str) -> Claim | None:

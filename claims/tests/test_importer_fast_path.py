@@ -2,9 +2,11 @@
 
 import io
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 
 from claims import importer
 from claims.importer import COLUMNS, _Validator, claims_import_csv
@@ -149,25 +151,78 @@ def test_pipelined_writer_links_duplicates_across_chunks_and_stops_its_thread(in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rows_another_import_commits_meanwhile_are_skipped_not_imported_twice(incident, settings, monkeypatch):
+def test_two_imports_of_one_incident_take_turns_and_store_each_row_once(incident, settings):
     settings.REDRESS = {**settings.REDRESS, "IMPORT_CHUNK_ROWS": 4}
-    rows = [row(external_id=f"Q{i}", phone=f"010-5100-{i % 5:04d}") for i in range(30)]
-    look_up = importer._ChunkWriter._look_up
-    raced = []
+    data = csv_bytes([row(external_id=f"Q{i}", phone=f"010-5100-{i % 5:04d}") for i in range(30)])
+    results = []
 
-    def racing_look_up(self, chunk, in_transaction):
-        planned = look_up(self, chunk, in_transaction)
-        if not raced and any(r.external_id == "Q13" for r in chunk.rows):
-            # Another import commits a row of this chunk after it was looked up, before it commits.
-            raced.append("racing")  # the other import looks up its chunk too
-            raced[0] = claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([rows[13]])), notify=False)
-        return planned
+    def run_import() -> None:
+        try:
+            results.append(claims_import_csv(incident=incident, source=io.BytesIO(data), notify=False))
+        finally:
+            connection.close()
 
-    monkeypatch.setattr(importer._ChunkWriter, "_look_up", racing_look_up)
-    result = claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes(rows)), notify=False)
-    assert raced[0].imported == 1
-    assert (result.imported, result.duplicates, result.total_rows) == (29, 1, 30)
+    # Both imports start while something else holds the incident's import lock: both wait, then run in turn.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [importer._ADVISORY_LOCK_NAMESPACE, incident.pk])
+    threads = [threading.Thread(target=run_import) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    assert not Claim.objects.filter(external_id__startswith="Q").exists() and not results
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [importer._ADVISORY_LOCK_NAMESPACE, incident.pk])
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted((r.imported, r.duplicates) for r in results) == [(0, 30), (30, 0)]
     stored = list(Claim.objects.filter(external_id__startswith="Q").values_list("external_id", flat=True))
     assert sorted(stored) == sorted(f"Q{i}" for i in range(30))
     assert Claim.objects.filter(external_id__startswith="Q", duplicate_of__isnull=True).count() == 5
     assert _no_helper_threads()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writers_commit_in_file_order_and_a_failure_rolls_back_every_later_chunk(incident, settings):
+    # Chunk 3 fails inside its transaction while chunk 4, on the other writer, is written and waits for its turn.
+    settings.REDRESS = {**settings.REDRESS, "IMPORT_CHUNK_ROWS": 2, "IMPORT_WRITERS": 2}
+    data = csv_bytes([row(external_id=f"W{i}", phone=f"010-5200-{i:04d}") for i in range(10)])
+    seen = []
+
+    def fail_on_third_chunk(processed, total, result):
+        seen.append((processed, result.imported, threading.current_thread().name))
+        if len(seen) == 3:
+            raise RuntimeError("worker killed")
+
+    with pytest.raises(RuntimeError, match="worker killed"):
+        claims_import_csv(incident=incident, source=io.BytesIO(data), progress=fail_on_third_chunk, notify=False)
+    assert [(processed, imported) for processed, imported, _ in seen] == [(2, 2), (4, 4), (6, 6)]
+    assert {name for _, _, name in seen} == {"claims-import-write-0", "claims-import-write-1"}
+    stored = sorted(Claim.objects.filter(external_id__startswith="W").values_list("external_id", flat=True))
+    assert stored == ["W0", "W1", "W2", "W3"]  # whole chunks, in file order, nothing after the failed one
+    assert _no_helper_threads()
+
+    resumed = claims_import_csv(incident=incident, source=io.BytesIO(data), notify=False)
+    assert (resumed.imported, resumed.duplicates) == (6, 4)
+    assert Claim.objects.filter(external_id__startswith="W").count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_s_service_must_belong_to_its_incident(incident):
+    from claims.models import Incident, Service
+
+    other = Incident.objects.create(
+        code="other-outage", name="다른 장애", occurred_at=incident.occurred_at, reference_prefix="OTH-2022"
+    )
+    foreign = Service.objects.create(
+        incident=other, code="kakaotalk", name="카카오톡", outage_started_at=incident.occurred_at
+    )
+    claim = Claim.objects.filter(incident=incident).first() or _any_claim(incident)
+    with pytest.raises(IntegrityError, match="claim_service_of_incident_fk"), transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(service=foreign)
+    assert Claim.objects.get(pk=claim.pk).service.incident_id == incident.pk
+
+
+def _any_claim(incident):
+    claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([row(external_id="F1")])), notify=False)
+    return Claim.objects.get(external_id="F1")

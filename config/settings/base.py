@@ -317,6 +317,8 @@ REDRESS: dict[str, Any] = {
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,
     "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 5000),
+    # PostgreSQL connections an import writes chunks on side by side (they still commit in file order).
+    "IMPORT_WRITERS": env_int("IMPORT_WRITERS", 2),
     # Case work: information requests close this many days after their due date; one reminder this many days
     # before it; bulk jobs may pause between items (seconds) to spare the database.
     "INFO_REQUEST_GRACE_DAYS": env_int("INFO_REQUEST_GRACE_DAYS", 3),

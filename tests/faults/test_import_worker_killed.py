@@ -2,10 +2,10 @@
 the import sweeper (what beat runs) queues it again once its progress is older than the lease, a fresh worker
 imports the rest, and every row of the file exists exactly once as a claim, with one claim_received message each.
 
-The file is imported in chunks of 25 rows (IMPORT_CHUNK_ROWS in the workers' environment). To kill the worker
-mid-job rather than before or after it, the test takes the per-incident lock that every chunk's write takes
-(claims.importer: two imports of one incident are serialised by it) once a few chunks are in: the worker cannot
-commit another chunk, and is killed while it waits."""
+The file is imported in chunks of 25 rows (IMPORT_CHUNK_ROWS in the workers' environment), written by two
+connections side by side and committed in file order. To kill the worker mid-job rather than before or after it,
+the test locks the job's row once a few chunks are in: every chunk writes its progress to that row in its own
+transaction, so the worker cannot commit another chunk, and is killed while it waits."""
 
 import signal
 import time
@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from claims.importer import _ADVISORY_LOCK_NAMESPACE
@@ -49,10 +49,19 @@ def import_file() -> bytes:
     return csv_bytes(rows)
 
 
+def _import_lock_held(incident_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s"
+            " AND granted)",
+            [_ADVISORY_LOCK_NAMESPACE, incident_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def test_sigkill_mid_import_then_sweep_imports_each_row_once(agent, incident):
     purge_broker()
     doomed = start_worker(name="import-doomed", queues="imports", extra=WORKER_ENV)
-    lock = [_ADVISORY_LOCK_NAMESPACE, incident.pk]
     try:
         upload = SimpleUploadedFile("calls.csv", import_file(), content_type="text/csv")
         job = claim_import_start(file=upload, incident=incident, actor=agent)
@@ -63,13 +72,18 @@ def test_sigkill_mid_import_then_sweep_imports_each_row_once(agent, incident):
             interval=0.02,
             message=f"the first chunks imported; worker log:\n{doomed.output()[-3000:]}",
         )
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", lock)  # the next chunk cannot commit
-        time.sleep(0.5)
+        with transaction.atomic():
+            ClaimImport.objects.select_for_update().get(pk=job.pk)  # the next chunk cannot write its progress
+            time.sleep(0.5)
+            doomed.stop(signal.SIGKILL)
     finally:
         doomed.stop(signal.SIGKILL)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+    # The killed worker's connections go with it, and its import lock on the incident with them.
+    wait_for(
+        lambda: not _import_lock_held(incident.pk),
+        timeout=30,
+        message="the killed worker's import lock was never released",
+    )
 
     job.refresh_from_db()
     claims = Claim.objects.filter(incident=incident, external_id__isnull=False)
