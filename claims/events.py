@@ -143,6 +143,16 @@ def claims_sla_escalated_events(*, claim_ids: Iterable[int], supervisor_id: int 
     )
 
 
+def claims_contact_corrected_events(*, claims: Iterable[Claim], actor: Any, fields: list[str], reason: str) -> None:
+    """One row per claim of the claimant. Field names only: the history outlives nothing but its free text, so
+    old or new phone numbers written here would survive the claimant's anonymisation."""
+    ClaimHistory.objects.bulk_create(
+        ClaimHistory(claim=claim, event=Event.CONTACT_CORRECTED, actor=_user(actor), reason=reason,
+                     data={"fields": fields})
+        for claim in claims
+    )  # fmt: skip
+
+
 def claim_history_redact(*, claim_ids: Iterable[int]) -> int:
     """Blank the free text (reasons, answers, messages) of these claims' history when their personal data is
     destroyed; who moved what and when stays. The append-only trigger lets exactly this through."""

@@ -5,7 +5,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from claims.models import Claim
+from claims.models import Claim, Claimant
 from core.validators import normalize_business_no, normalize_phone
 
 _REFERENCE = re.compile(r"^[A-Z0-9]+-[A-Z0-9-]*\d{7}$")
@@ -46,6 +46,19 @@ def claim_filter_by_key(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim
         match |= Q(claimant__phone=normalize_phone(value))
     with contextlib.suppress(ValidationError):
         match |= Q(claimant__business_no=normalize_business_no(value))
+    if not match:
+        return queryset.none()
+    return queryset.filter(match)
+
+
+def claimant_filter_by_key(queryset: QuerySet[Claimant], value: str) -> QuerySet[Claimant]:
+    """Claimants whose phone or business number is exactly `value` (normalised); none for anything else, an
+    empty value included: claimants are found, never browsed."""
+    match = Q()
+    with contextlib.suppress(ValidationError):
+        match |= Q(phone=normalize_phone(value))
+    with contextlib.suppress(ValidationError):
+        match |= Q(business_no=normalize_business_no(value))
     if not match:
         return queryset.none()
     return queryset.filter(match)

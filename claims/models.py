@@ -444,6 +444,7 @@ class ClaimHistory(models.Model):
         TRANSFERRED = "transferred", "계열사 이관"  # placed in a transfer batch
         OUTCOME_REPORTED = "outcome_reported", "계열사 처리 결과"  # the affiliate reported what it did
         SLA_ESCALATED = "sla_escalated", "기한 초과 보고"  # reported overdue to the team supervisor
+        CONTACT_CORRECTED = "contact_corrected", "연락처 정정"  # an agent corrected the claimant's contact details
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="history", verbose_name="신고")
     event = models.CharField("구분", max_length=20, choices=Event.choices)

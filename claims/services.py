@@ -14,10 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.casework.assignment import claim_route_on_intake
+from claims.events import claims_contact_corrected_events
 from claims.intake import claim_text_clean, claimant_clean, contact_preferences_clean
 from claims.models import Claim, Claimant, ClaimEvidence, Incident, InformationRequest, Service
 from claims.triage import triage
-from core.validators import reject_rrn_in_upload
+from core.exceptions import ApplicationError
+from core.validators import reject_rrn_in, reject_rrn_in_upload
 from notifications.services import notify
 
 EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -236,3 +238,71 @@ def claim_set_subtype(*, claim: Claim, subtype: str, actor: Any) -> Claim:
     claim.subtype = subtype
     claim.save(update_fields=["subtype", "updated_at"])
     return claim
+
+
+# The claimant fields an agent may correct after intake. Not kind: each claim keeps a copy of it (claimant_kind)
+# for filters and statistics, and a correction here would leave those copies wrong.
+CLAIMANT_CONTACT_FIELDS = ("name", "email", "phone", "business_no", "preferred_channel", "opted_out_optional")
+
+
+def claimant_contact_clean(*, claimant: Claimant, changes: dict[str, Any]) -> dict[str, Any]:
+    """The claimant's contact details with `changes` applied, cleaned by the same functions as intake, so a
+    correction is refused exactly where the public form would refuse it. Errors are keyed by field."""
+    unknown = set(changes) - set(CLAIMANT_CONTACT_FIELDS)
+    if unknown:
+        raise ValidationError(f"정정할 수 없는 항목입니다: {', '.join(sorted(unknown))}")
+    merged = {name: changes.get(name, getattr(claimant, name)) for name in CLAIMANT_CONTACT_FIELDS}
+    errors: dict[str, list[str]] = {}
+    contact: dict[str, Any] = {}
+    try:
+        contact = claimant_clean(
+            kind=claimant.kind,
+            name=merged["name"],
+            email=merged["email"],
+            phone=merged["phone"],
+            business_no=merged["business_no"],
+        )
+        contact.pop("kind")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        contact.update(
+            contact_preferences_clean(
+                preferred_channel=merged["preferred_channel"],
+                opted_out_optional=merged["opted_out_optional"],
+                email=merged["email"],
+            )
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return contact
+
+
+@transaction.atomic
+def claimant_update_contact(*, claimant: Claimant, actor: Any, changes: dict[str, Any], reason: str) -> Claimant:
+    """An agent corrects a claimant's contact details after intake (a mistyped phone, a new notice channel).
+
+    Writes only the fields that really change, and one history row on each of the claimant's claims naming
+    the changed fields and the reason; the personal values themselves stay out of the history."""
+    claimant = Claimant.objects.select_for_update().get(pk=claimant.pk)
+    if actor is None or not actor.has_perm("claims.change_claimant"):
+        raise ApplicationError("신고인 연락처를 정정할 권한이 없습니다.", status_code=403)
+    if claimant.anonymised_at is not None:
+        raise ApplicationError("개인정보가 파기된 신고인은 정정할 수 없습니다.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["정정 사유를 입력해 주세요."]})
+    reject_rrn_in(field="reason", label="사유", value=reason)
+
+    clean = claimant_contact_clean(claimant=claimant, changes=changes)
+    changed = [name for name in CLAIMANT_CONTACT_FIELDS if name in changes and clean[name] != getattr(claimant, name)]
+    if not changed:
+        return claimant
+    for name in changed:
+        setattr(claimant, name, clean[name])
+    claimant.full_clean()
+    claimant.save(update_fields=[*changed, "updated_at"])
+    claims_contact_corrected_events(claims=claimant.claims.all(), actor=actor, fields=changed, reason=reason)
+    return claimant

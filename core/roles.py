@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "claims.change_claim",
         "claims.view_claim_stats",
         "claims.view_claimant",
+        # Contact details only, through claims.services.claimant_update_contact (never kind or anonymisation).
+        "claims.change_claimant",
         "claims.view_claimevidence",
         "claims.add_claimimport",
         "claims.view_claimimport",

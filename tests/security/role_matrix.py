@@ -48,6 +48,7 @@ ENTITLEMENT_READERS = POLICY_READERS
 COUNCIL_READERS = frozenset({SECRETARIAT, AUDITOR})
 PAYOUT_READERS = frozenset({FINANCE, FINANCE_MANAGER, AUDITOR})
 NOTIFICATION_READERS = AGENTS | {SECRETARIAT, AUDITOR}
+CLAIMANT_READERS = AGENTS | {REVIEWER, AUDITOR}
 
 
 def readers(roles: frozenset[str], *, own: frozenset[str] = NOBODY, rows: Any = None) -> dict[str, Any]:
@@ -128,6 +129,7 @@ ADMIN_READERS: dict[str, frozenset[str]] = {
     "claims.Service": REFERENCE_READERS,
     "claims.Affiliate": REFERENCE_READERS,
     "claims.Claim": CLAIM_READERS,
+    "claims.Claimant": CLAIMANT_READERS,
     "claims.ClaimImport": IMPORT_READERS,
     "claims.TransferBatch": CASEWORK_READERS,
     "claims.ClaimBulkJob": CASEWORK_READERS,
@@ -179,6 +181,10 @@ ADMIN_READERS: dict[str, frozenset[str]] = {
         )
     },
 }
+
+# Admin lists that show nothing until an exact search (people are found, never browsed): a reader's unsearched
+# list must be empty rather than every row.
+ADMIN_SEARCH_ONLY = frozenset({"claims.Claimant"})
 
 # Admin pages that are not model pages, and who opens them.
 ADMIN_EXTRA_PAGES: dict[str, frozenset[str]] = {
