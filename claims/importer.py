@@ -582,13 +582,14 @@ class _ChunkWriter:
         database) within seconds, long before autovacuum analyses it, and plans for everything else (admin lists,
         statistics) are then made for an empty table. So once the import has written ANALYZE_AFTER_ROWS rows into
         a table described as smaller than that, refresh the statistics; autovacuum keeps up from there. The
-        per-chunk look-ups themselves are fenced index probes whose plans do not depend on them (measured: the
-        same look-up time with and without), which is why this is not repeated as the table keeps growing."""
+        planner scales the row count it read from the statistics with the table's current size, so one sample of
+        committed rows keeps its estimates growing with the table (measured: the same look-up time as analysing at
+        every doubling). A sample that saw no rows on pages full of them would not: the per-value probes of the
+        known external ids then go through another index and scan the whole incident for every value."""
         if not self.postgres or self._analysed or self.described_rows >= ANALYZE_AFTER_ROWS:
             return
         if self._committed < ANALYZE_AFTER_ROWS:
             return
-        self._analysed = True
         # Only the columns the import looks up by (and the table sizes, which any ANALYZE refreshes): the long
         # text columns are what makes a full ANALYZE expensive.
         with connection.cursor() as cursor:
@@ -596,6 +597,9 @@ class _ChunkWriter:
                 f"ANALYZE {Claim._meta.db_table} (id, incident_id, claimant_id, external_id, duplicate_of_id),"
                 f" {Claimant._meta.db_table} (id, phone, business_no)"
             )
+        # Statistics that found no rows on pages full of them (rows not visible yet) make the planner expect no
+        # rows however large the table grows, and probe the wrong index for every value: then try again later.
+        self._analysed = self._described_rows() > 0
 
     def _known_external_ids(self, rows: list[_Row]) -> set[str]:
         if not rows:
@@ -808,9 +812,10 @@ class _ChunkWriter:
             result.duplicates += planned.chunk.duplicates + len(planned.chunk.rows) - len(fresh)
             result.imported += len(fresh)
             result.probable_duplicates += sum(1 for r in fresh if r.duplicate_of is not None)
-            self._committed += len(fresh)
             if planned.in_transaction is not None:
                 planned.in_transaction()
+        # Counted once committed: the look-up connection's ANALYZE must find the rows it is told are there.
+        self._committed += len(fresh)
 
 
 def _orm_chunk(*, rows: list[_Row], incident: Incident) -> None:

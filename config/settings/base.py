@@ -316,7 +316,8 @@ REDRESS: dict[str, Any] = {
     "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,
-    "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 5000),
+    # Rows per import chunk (one transaction, one progress step). 10,000 beat 5,000 and 20,000 in the import bench.
+    "IMPORT_CHUNK_ROWS": env_int("IMPORT_CHUNK_ROWS", 10_000),
     # PostgreSQL connections an import writes chunks on side by side (they still commit in file order).
     "IMPORT_WRITERS": env_int("IMPORT_WRITERS", 2),
     # Case work: information requests close this many days after their due date; one reminder this many days
