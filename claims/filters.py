@@ -35,30 +35,28 @@ class ClaimFilterSet(django_filters.FilterSet):
         return claim_filter_by_key(queryset, value)
 
 
+def _contact_match(value: str, *, via: str = "") -> Q:
+    """Q for a phone or business number equal to `value` once normalised as at intake (empty: neither)."""
+    match = Q()
+    with contextlib.suppress(ValidationError):
+        match |= Q(**{f"{via}phone": normalize_phone(value)})
+    with contextlib.suppress(ValidationError):
+        match |= Q(**{f"{via}business_no": normalize_business_no(value)})
+    return match
+
+
 def claim_filter_by_key(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim]:
     value = (value or "").strip()
     if not value:
         return queryset
     if _REFERENCE.match(value.upper()):
         return queryset.filter(reference=value.upper())
-    match = Q()
-    with contextlib.suppress(ValidationError):
-        match |= Q(claimant__phone=normalize_phone(value))
-    with contextlib.suppress(ValidationError):
-        match |= Q(claimant__business_no=normalize_business_no(value))
-    if not match:
-        return queryset.none()
-    return queryset.filter(match)
+    match = _contact_match(value, via="claimant__")
+    return queryset.filter(match) if match else queryset.none()
 
 
 def claimant_filter_by_key(queryset: QuerySet[Claimant], value: str) -> QuerySet[Claimant]:
     """Claimants whose phone or business number is exactly `value` (normalised); none for anything else, an
     empty value included: claimants are found, never browsed."""
-    match = Q()
-    with contextlib.suppress(ValidationError):
-        match |= Q(phone=normalize_phone(value))
-    with contextlib.suppress(ValidationError):
-        match |= Q(business_no=normalize_business_no(value))
-    if not match:
-        return queryset.none()
-    return queryset.filter(match)
+    match = _contact_match(value)
+    return queryset.filter(match) if match else queryset.none()

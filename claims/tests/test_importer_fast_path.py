@@ -217,12 +217,8 @@ def test_a_claim_s_service_must_belong_to_its_incident(incident):
     foreign = Service.objects.create(
         incident=other, code="kakaotalk", name="카카오톡", outage_started_at=incident.occurred_at
     )
-    claim = Claim.objects.filter(incident=incident).first() or _any_claim(incident)
+    claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([row(external_id="F1")])), notify=False)
+    claim = Claim.objects.get(external_id="F1")
     with pytest.raises(IntegrityError, match="claim_service_of_incident_fk"), transaction.atomic():
         Claim.objects.filter(pk=claim.pk).update(service=foreign)
     assert Claim.objects.get(pk=claim.pk).service.incident_id == incident.pk
-
-
-def _any_claim(incident):
-    claims_import_csv(incident=incident, source=io.BytesIO(csv_bytes([row(external_id="F1")])), notify=False)
-    return Claim.objects.get(external_id="F1")
